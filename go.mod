@@ -1,0 +1,9 @@
+module github.com/bouncer-mail/bouncer
+
+go 1.26.8
+
+require (
+	github.com/emersion/go-message v0.18.2 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+)

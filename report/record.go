@@ -1,0 +1,50 @@
+// Package report writes analysis results: a text report grouped by reason,
+// JSON, NDJSON and CSV.
+package report
+
+// Record is one recipient of one bounce, classified. Its JSON field names are
+// a stable API: the NDJSON output is one Record per line.
+type Record struct {
+	Source            string   `json:"source"`
+	Kind              string   `json:"kind"`
+	Decoder           string   `json:"decoder"`
+	Recipient         string   `json:"recipient"`
+	OriginalRecipient string   `json:"original_recipient"`
+	Action            string   `json:"action"`
+	Status            string   `json:"status"`
+	ReplyCode         string   `json:"reply_code"`
+	Reason            string   `json:"reason"`
+	HardBounce        bool     `json:"hard_bounce"`
+	Side              string   `json:"side"`
+	RecommendedAction string   `json:"recommended_action"`
+	ActionText        string   `json:"action_text"`
+	Label             string   `json:"label,omitempty"`
+	Diagnostic        string   `json:"diagnostic"`
+	RemoteMTA         string   `json:"remote_mta"`
+	ReportingMTA      string   `json:"reporting_mta"`
+	Command           string   `json:"command"`
+	Date              string   `json:"date"` // RFC 3339, last attempt or the bounce's date
+	FeedbackType      string   `json:"feedback_type"`
+	MessageID         string   `json:"message_id"` // of the original message
+	Sender            string   `json:"sender"`     // From of the original message
+	Subject           string   `json:"subject"`    // Subject of the original message
+	Explain           *Explain `json:"explain,omitempty"`
+}
+
+// Explain says what decided a record's reason.
+type Explain struct {
+	Rule    string `json:"rule"`              // rule name or built-in table entry
+	Origin  string `json:"origin"`            // file (and line) the rule comes from
+	Field   string `json:"field,omitempty"`   // status, reply_code, diagnostic, ...
+	Matched string `json:"matched,omitempty"` // the text that matched
+}
+
+// Summary counts what a run read.
+type Summary struct {
+	Messages   int            `json:"messages"`
+	Bounces    int            `json:"bounces"`
+	NotBounces int            `json:"not_bounces"`
+	Unreadable int            `json:"unreadable"`
+	Recipients int            `json:"recipients"`
+	ByReason   map[string]int `json:"by_reason"`
+}
