@@ -3,7 +3,11 @@ module github.com/bouncer-mail/bouncer
 go 1.26.8
 
 require (
-	github.com/emersion/go-message v0.18.2 // indirect
+	github.com/emersion/go-message v0.18.2
+	go.yaml.in/yaml/v3 v3.0.6
+)
+
+require (
 	github.com/stretchr/testify v1.12.1 // indirect
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/text v0.14.0 // indirect
 )

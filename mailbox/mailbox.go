@@ -13,3 +13,14 @@ type Message struct {
 	// "From " separator line removed).
 	Data []byte
 }
+
+// Error names the input (or the message within it) that could not be read.
+type Error struct {
+	ID  string
+	Err error
+}
+
+func (e *Error) Error() string { return "mailbox: " + e.ID + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }

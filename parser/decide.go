@@ -1,0 +1,206 @@
+package parser
+
+import (
+	"strings"
+)
+
+// decide turns what the walk collected into a Bounce.
+func (s *scan) decide() *Bounce {
+	b := &Bounce{
+		From:    decodeHeader(fieldsGet(s.top, "From")),
+		Subject: decodeHeader(fieldsGet(s.top, "Subject")),
+		Date:    parseDate(fieldsGet(s.top, "Date")),
+	}
+	text := s.reportText()
+	if !s.hasOrig {
+		if orig := originalInText(s.allText()); len(orig) > 0 {
+			s.original, s.hasOrig = orig, true
+		}
+	}
+	b.Original = s.buildOriginal()
+
+	switch {
+	case s.arf != nil || s.reportType == "feedback-report":
+		s.decideARF(b)
+		return b
+	case len(s.dsn) > 0:
+		s.decideDSN(b, text)
+		if len(b.Recipients) > 0 {
+			return b
+		}
+	}
+	if fs := dsnInText(text); len(fs) > 1 {
+		s.dsn = fs
+		s.decideDSN(b, text)
+		if len(b.Recipients) > 0 {
+			return b
+		}
+	}
+	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, text) {
+		b.Kind, b.Decoder = KindAutoReply, "rfc3834"
+		if a := addrOf(fieldsGet(s.top, "From")); a != "" {
+			b.Recipients = []Recipient{{Address: a, Action: "delivered"}}
+		}
+		return b
+	}
+	if looksLikeBounce(s.top, b.Subject, text) {
+		b.Kind = KindNDR
+		b.Decoder = detectMTA(s.top, text)
+		b.Recipients = s.freeText(b, text)
+		if len(b.Recipients) > 0 {
+			return b
+		}
+	}
+	b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
+	return b
+}
+
+// allText joins the text parts (or the HTML ones stripped, when there is no
+// plain text).
+func (s *scan) allText() string {
+	parts := s.texts
+	if len(parts) == 0 {
+		parts = s.htmlTexts
+	}
+	t := strings.Join(parts, "\n")
+	if len(t) > maxText*4 {
+		t = t[:maxText*4]
+	}
+	return t
+}
+
+// reportText is the human-readable report: the text parts, cut where a quoted
+// copy of the original message begins.
+func (s *scan) reportText() string {
+	t := s.allText()
+	if i := originalMarker(t); i >= 0 {
+		t = t[:i]
+	}
+	if len(t) > maxText {
+		t = t[:maxText]
+	}
+	return t
+}
+
+func (s *scan) decideARF(b *Bounce) {
+	b.Kind, b.Decoder = KindFeedback, "arf"
+	b.FeedbackType = strings.ToLower(fieldsGet(s.arf, "Feedback-Type"))
+	b.ReportingMTA = stripType(fieldsGet(s.arf, "Reporting-MTA"))
+	b.ArrivalDate = parseDate(fieldsGet(s.arf, "Arrival-Date"))
+	if b.ArrivalDate.IsZero() {
+		b.ArrivalDate = parseDate(fieldsGet(s.arf, "Received-Date"))
+	}
+	var addrs []string
+	for _, f := range s.arf {
+		switch strings.ToLower(f.Name) {
+		case "original-rcpt-to", "removal-recipient":
+			if a := addrOf(f.Value); a != "" {
+				addrs = append(addrs, a)
+			}
+		}
+	}
+	if len(addrs) == 0 {
+		if a := addrOf(b.Original.To); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
+		addrs = append(addrs, "")
+	}
+	seen := map[string]bool{}
+	for _, a := range addrs {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		b.Recipients = append(b.Recipients, Recipient{
+			Address: a, Action: "failed", FeedbackType: b.FeedbackType,
+			ReportingMTA: b.ReportingMTA, Diagnostic: fieldsGet(s.arf, "User-Agent"),
+		})
+	}
+}
+
+func (s *scan) decideDSN(b *Bounce, text string) {
+	b.Kind, b.Decoder = KindDSN, "rfc3464"
+	per := s.dsn[0]
+	rcpts := s.dsn[1:]
+	if fieldsGet(per, "Final-Recipient") != "" || fieldsGet(per, "Original-Recipient") != "" {
+		// No per-message block: every block is a recipient.
+		per, rcpts = nil, s.dsn
+	}
+	b.ReportingMTA = stripType(fieldsGet(per, "Reporting-MTA"))
+	b.ArrivalDate = parseDate(fieldsGet(per, "Arrival-Date"))
+	if mta := detectMTA(s.top, text); mta != "" {
+		b.Decoder = mta
+	}
+	blocks := textBlocks(text, b)
+	for _, fs := range rcpts {
+		final := addrOf(stripType(fieldsGet(fs, "Final-Recipient")))
+		orig := addrOf(stripType(fieldsGet(fs, "Original-Recipient")))
+		if final == "" {
+			final = orig
+		}
+		if final == "" && fieldsGet(fs, "Action") == "" && fieldsGet(fs, "Status") == "" {
+			continue
+		}
+		r := Recipient{
+			Address:         final,
+			OriginalAddress: orig,
+			Action:          strings.ToLower(firstWord(fieldsGet(fs, "Action"))),
+			RemoteMTA:       stripType(fieldsGet(fs, "Remote-MTA")),
+			ReportingMTA:    b.ReportingMTA,
+			LastAttempt:     parseDate(fieldsGet(fs, "Last-Attempt-Date")),
+		}
+		status := statusRe.FindString(fieldsGet(fs, "Status"))
+		diag := stripType(fieldsGet(fs, "Diagnostic-Code"))
+		if diag == "" {
+			if blk, ok := blocks[final]; ok {
+				diag = blk
+			} else if len(rcpts) == 1 && len(blocks) == 1 {
+				for _, v := range blocks {
+					diag = v
+				}
+			}
+		}
+		r.Diagnostic = foldSpace(diag)
+		r.ReplyCode, r.Status = codesFrom(r.Diagnostic, status)
+		if r.ReplyCode == "" {
+			// Some MTAs put the SMTP code only in the human-readable part.
+			if blk, ok := blocks[final]; ok {
+				r.ReplyCode, _ = codesFrom(blk, "")
+			}
+		}
+		r.Command = commandOf(r.Diagnostic)
+		if r.Command == "" {
+			if blk, ok := blocks[final]; ok {
+				r.Command = commandOf(blk)
+			}
+		}
+		if r.LastAttempt.IsZero() {
+			r.LastAttempt = b.ArrivalDate
+		}
+		b.Recipients = append(b.Recipients, r)
+	}
+}
+
+func firstWord(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, " \t("); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// stripType removes an address or diagnostic type prefix: "rfc822; a@b",
+// "dns; mx.example", "smtp; 550 ...".
+func stripType(v string) string {
+	v = strings.TrimSpace(v)
+	if i := strings.IndexByte(v, ';'); i > 0 && i < 16 && !strings.ContainsAny(v[:i], " @<") {
+		return strings.TrimSpace(v[i+1:])
+	}
+	return v
+}
+
+func foldSpace(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

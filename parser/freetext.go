@@ -1,0 +1,220 @@
+package parser
+
+import (
+	"regexp"
+	"strings"
+)
+
+// A line that names a recipient starts with the address, or has only a short
+// lead-in before it ("To:", "RCPT TO:<", "<<< 550 5.1.1 <"). Lines that name
+// the sender or identify the message are not recipient lines.
+var notRecipientLeads = []string{"from", "sender", "reply-to", "return-path", "message-id", "in-reply-to",
+	"references", "received", "by ", "envelope-from", "mail from", "x-", "smtp.mailfrom", "helo", "ehlo", "id "}
+
+const maxLead = 28
+
+type segment struct {
+	addr string
+	text strings.Builder
+}
+
+// recipientSegments splits a report into one piece of text per recipient
+// address it names, in order of first appearance.
+func recipientSegments(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
+	lines := strings.Split(text, "\n")
+	blocks = map[string]string{}
+	var cur string
+	var buf map[string]*strings.Builder = map[string]*strings.Builder{}
+	lastLine := map[string]int{}
+	for i, line := range lines {
+		if a := recipientOnLine(line, exclude); a != "" {
+			cur = a
+			if _, ok := buf[a]; !ok {
+				buf[a] = &strings.Builder{}
+				order = append(order, a)
+			}
+			lastLine[a] = i
+		}
+		if cur == "" {
+			continue
+		}
+		// A block ends after a long run of lines; that keeps trailing
+		// boilerplate out of the last recipient's diagnostic.
+		if i-lastLine[cur] > 12 {
+			continue
+		}
+		b := buf[cur]
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	for a, b := range buf {
+		blocks[a] = b.String()
+	}
+	return order, blocks
+}
+
+func recipientOnLine(line string, exclude map[string]bool) string {
+	loc := addrRe.FindStringIndex(line)
+	if loc == nil {
+		return ""
+	}
+	lead := strings.ToLower(strings.TrimSpace(line[:loc[0]]))
+	lead = strings.TrimRight(lead, "<'\"( ")
+	if len(lead) > maxLead {
+		return ""
+	}
+	for _, p := range notRecipientLeads {
+		if strings.HasPrefix(lead, p) {
+			return ""
+		}
+	}
+	if strings.HasSuffix(lead, "for") || strings.HasSuffix(lead, "by") {
+		return ""
+	}
+	a := normAddr(line[loc[0]:loc[1]])
+	if exclude[a] || !plausibleAddr(a) {
+		return ""
+	}
+	return a
+}
+
+// plausibleAddr drops message ids and other things that only look like
+// addresses.
+func plausibleAddr(a string) bool {
+	at := strings.LastIndexByte(a, '@')
+	if at <= 0 || at == len(a)-1 {
+		return false
+	}
+	dom := a[at+1:]
+	if !strings.Contains(dom, ".") {
+		return false
+	}
+	tld := dom[strings.LastIndexByte(dom, '.')+1:]
+	if len(tld) < 2 {
+		return false
+	}
+	for _, c := range tld {
+		if c >= '0' && c <= '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *scan) excluded(b *Bounce) map[string]bool {
+	ex := map[string]bool{}
+	for _, name := range []string{"From", "To", "Return-Path", "Sender", "Reply-To"} {
+		if a := addrOf(fieldsGet(s.top, name)); a != "" {
+			ex[a] = true
+		}
+	}
+	if a := addrOf(b.Original.From); a != "" {
+		ex[a] = true
+	}
+	for _, f := range s.original {
+		if strings.EqualFold(f.Name, "Return-Path") || strings.EqualFold(f.Name, "Sender") {
+			if a := addrOf(f.Value); a != "" {
+				ex[a] = true
+			}
+		}
+	}
+	return ex
+}
+
+// textBlocks gives, for each recipient the report text names, its piece of text.
+func textBlocks(text string, b *Bounce) map[string]string {
+	_, blocks := recipientSegments(text, map[string]bool{})
+	return blocks
+}
+
+var remoteHostRe = regexp.MustCompile(`(?i)(?:\bhost|remote server|mail server|\bmx)\s+\[?([a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\]?`)
+
+var delayPhrases = []string{"has been delayed", "will be retried", "will continue to try", "still trying",
+	"not yet been delivered", "delivery is delayed", "temporarily deferred", "warning: message", "delay"}
+
+// freeText reads the recipients of a free-text bounce.
+func (s *scan) freeText(b *Bounce, text string) []Recipient {
+	ex := s.excluded(b)
+	order, blocks := recipientSegments(text, ex)
+	if failed := fieldsGet(s.top, "X-Failed-Recipients"); failed != "" {
+		var want []string
+		for _, p := range strings.Split(failed, ",") {
+			if a := addrOf(p); a != "" {
+				want = append(want, a)
+			}
+		}
+		if len(want) > 0 {
+			order = want
+		}
+	}
+	whole := foldSpace(text)
+	if len(order) == 0 {
+		for _, m := range addrRe.FindAllString(text, -1) {
+			a := normAddr(m)
+			if !ex[a] && plausibleAddr(a) {
+				order = append(order, a)
+				break
+			}
+		}
+	}
+	if len(order) == 0 {
+		if a := addrOf(b.Original.To); a != "" {
+			order = append(order, a)
+		}
+	}
+	if len(order) == 0 {
+		order = append(order, "")
+	}
+	action := "failed"
+	ls := strings.ToLower(b.Subject)
+	lt := strings.ToLower(whole)
+	if strings.Contains(ls, "delay") || strings.Contains(ls, "warning") {
+		action = "delayed"
+	} else {
+		for _, p := range delayPhrases[:5] {
+			if strings.Contains(lt, p) {
+				action = "delayed"
+				break
+			}
+		}
+	}
+	var out []Recipient
+	for _, a := range order {
+		blk, ok := blocks[a]
+		diag := ""
+		if ok {
+			diag = cleanBlock(blk, a)
+		}
+		if diag == "" {
+			diag = whole
+		}
+		if len(diag) > 2000 {
+			diag = diag[:2000]
+		}
+		r := Recipient{Address: a, Action: action, ReportingMTA: b.ReportingMTA, LastAttempt: b.Date}
+		r.ReplyCode, r.Status = codesFrom(diag, "")
+		if r.ReplyCode == "" && r.Status == "" && len(order) == 1 {
+			r.ReplyCode, r.Status = codesFrom(whole, "")
+		}
+		r.Diagnostic = diag
+		r.Command = commandOf(diag)
+		if m := remoteHostRe.FindStringSubmatch(diag); m != nil {
+			r.RemoteMTA = strings.ToLower(m[1])
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// cleanBlock folds a recipient's block into one diagnostic line, dropping a
+// first line that holds only the address.
+func cleanBlock(blk, addr string) string {
+	lines := strings.Split(blk, "\n")
+	if len(lines) > 0 {
+		first := strings.ToLower(strings.Trim(strings.TrimSpace(lines[0]), "<>:\"' "))
+		if first == addr {
+			lines = lines[1:]
+		}
+	}
+	return foldSpace(strings.Join(lines, " "))
+}

@@ -1,0 +1,268 @@
+package parser
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // non-UTF-8 charsets
+)
+
+// Limits that keep a hostile message from costing much.
+const (
+	maxDepth    = 32       // nested multiparts walked
+	maxPartSize = 8 << 20  // bytes read from one part
+	maxParts    = 500      // parts looked at in one message
+	maxText     = 64 << 10 // bytes of free text examined
+)
+
+// ErrEmpty is returned for an empty input.
+var ErrEmpty = errors.New("parser: empty message")
+
+// Error describes why a message could not be parsed.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return "parser: " + e.Msg }
+
+// Parse reads one message and reports what kind it is and on which recipients.
+// It returns an error only when the input is not a mail message at all (empty,
+// no header); a damaged message that still says something yields a Bounce.
+func Parse(data []byte) (*Bounce, error) {
+	data = normalizeNewlines(data)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, ErrEmpty
+	}
+	top, rest := readFields(data)
+	if len(top) == 0 {
+		return nil, &Error{"no header fields: not a mail message"}
+	}
+	s := &scan{}
+	s.top = top
+	ent, err := message.Read(bytes.NewReader(data))
+	if ent != nil && (err == nil || message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
+		s.walk(ent, 0)
+	} else {
+		// go-message refused the header: read the body as plain text.
+		s.addText(rest)
+	}
+	if s.err != nil && len(s.texts) == 0 && s.dsn == nil && s.arf == nil {
+		return nil, s.err
+	}
+	return s.decide(), nil
+}
+
+// scan collects what the MIME walk finds.
+type scan struct {
+	top        []Field
+	texts      []string // text parts, decoded, in order
+	htmlTexts  []string
+	dsn        [][]Field // message/delivery-status blocks: [0] per-message, rest per-recipient
+	arf        []Field
+	original   []Field // the returned message's header
+	hasOrig    bool
+	reportType string
+	parts      int
+	err        error
+}
+
+func (s *scan) walk(e *message.Entity, depth int) {
+	if depth > maxDepth {
+		s.err = &Error{fmt.Sprintf("MIME parts nested deeper than %d levels", maxDepth)}
+		return
+	}
+	s.parts++
+	if s.parts > maxParts {
+		return
+	}
+	mt, params := mediaType(e.Header.Get("Content-Type"))
+	if mr := e.MultipartReader(); mr != nil {
+		if mt == "multipart/report" {
+			s.reportType = strings.ToLower(params["report-type"])
+		}
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if p == nil || (err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err)) {
+				if s.parts <= 1 && len(s.texts) == 0 {
+					s.err = &Error{fmt.Sprintf("multipart body: %v", err)}
+				}
+				break
+			}
+			s.walk(p, depth+1)
+		}
+		if depth == 0 && s.parts <= 1 {
+			// A multipart whose parts could not be found: read what is there.
+			body, _ := io.ReadAll(io.LimitReader(e.Body, maxPartSize))
+			s.addText(body)
+		}
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(e.Body, maxPartSize))
+	if err != nil && len(body) == 0 && !message.IsUnknownCharset(err) {
+		return
+	}
+	switch mt {
+	case "message/delivery-status", "message/global-delivery-status", "text/delivery-status", "message/x-delivery-status":
+		s.addDSN(body)
+	case "message/feedback-report":
+		s.arf, _ = readFields(normalizeNewlines(bytes.TrimLeft(body, "\n")))
+	case "message/rfc822", "message/global", "message/partial", "message/rfc822-headers":
+		s.setOriginal(body)
+	case "text/rfc822-headers", "message/global-headers", "text/rfc822-header":
+		s.setOriginal(body)
+	case "text/html":
+		s.htmlTexts = append(s.htmlTexts, stripHTML(string(body)))
+	case "", "text/plain", "text/enriched", "message/disposition-notification":
+		s.addText(body)
+	default:
+		if strings.HasPrefix(mt, "text/") {
+			s.addText(body)
+		}
+	}
+}
+
+func (s *scan) addText(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	s.texts = append(s.texts, string(normalizeNewlines(b)))
+}
+
+func (s *scan) addDSN(b []byte) {
+	b = normalizeNewlines(b)
+	for {
+		b = bytes.TrimLeft(b, " \t\n")
+		if len(b) == 0 {
+			break
+		}
+		fs, rest := readFields(b)
+		if len(fs) == 0 {
+			// a stray line: skip it
+			_, rest = cutLine(b)
+		} else {
+			s.dsn = append(s.dsn, fs)
+		}
+		b = rest
+	}
+}
+
+func (s *scan) setOriginal(b []byte) {
+	if s.hasOrig {
+		return
+	}
+	fs, _ := readFields(normalizeNewlines(bytes.TrimLeft(b, "\n")))
+	if len(fs) > 0 {
+		s.original, s.hasOrig = fs, true
+	}
+}
+
+func mediaType(v string) (string, map[string]string) {
+	if v == "" {
+		return "", nil
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil {
+		mt, _, _ = strings.Cut(v, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+	}
+	return mt, params
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: func(charset string, input io.Reader) (io.Reader, error) {
+	return message.CharsetReader(charset, input)
+}}
+
+// decodeHeader decodes RFC 2047 encoded words, keeping the raw value on error.
+func decodeHeader(v string) string {
+	if !strings.Contains(v, "=?") {
+		return v
+	}
+	if d, err := wordDecoder.DecodeHeader(v); err == nil {
+		return d
+	}
+	return v
+}
+
+func parseDate(v string) time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}
+	}
+	if t, err := mail.ParseDate(v); err == nil {
+		return t
+	}
+	// Drop a trailing comment such as "(JST)" and retry.
+	if i := strings.LastIndexByte(v, '('); i > 0 {
+		if t, err := mail.ParseDate(strings.TrimSpace(v[:i])); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// addrOf extracts the bare address from a header value, or "".
+func addrOf(v string) string {
+	v = strings.TrimSpace(decodeHeader(v))
+	if v == "" {
+		return ""
+	}
+	if a, err := mail.ParseAddress(v); err == nil {
+		return normAddr(a.Address)
+	}
+	if m := addrRe.FindString(v); m != "" {
+		return normAddr(m)
+	}
+	return ""
+}
+
+// normAddr trims brackets and quotes and lower-cases the address.
+func normAddr(a string) string {
+	a = strings.TrimSpace(a)
+	a = strings.Trim(a, "<>\"'`()[],;:. ")
+	return strings.ToLower(a)
+}
+
+func (s *scan) buildOriginal() Original {
+	var o Original
+	for _, f := range s.original {
+		switch strings.ToLower(f.Name) {
+		case "message-id":
+			if o.MessageID == "" {
+				o.MessageID = strings.Trim(f.Value, "<> ")
+			}
+		case "from":
+			if o.From == "" {
+				o.From = decodeHeader(f.Value)
+			}
+		case "to":
+			if o.To == "" {
+				o.To = decodeHeader(f.Value)
+			}
+		case "subject":
+			if o.Subject == "" {
+				o.Subject = decodeHeader(f.Value)
+			}
+		case "date":
+			if o.Date == "" {
+				o.Date = f.Value
+			}
+		case "list-id":
+			if o.ListID == "" {
+				o.ListID = f.Value
+			}
+		default:
+			if len(f.Name) > 2 && (f.Name[0] == 'X' || f.Name[0] == 'x') && f.Name[1] == '-' {
+				o.Extra = append(o.Extra, Field{f.Name, decodeHeader(f.Value)})
+			}
+		}
+	}
+	return o
+}

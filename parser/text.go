@@ -1,0 +1,367 @@
+package parser
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	// an enhanced status code: class.subject.detail, not part of an IP
+	// address or a version number
+	statusRe = regexp.MustCompile(`(?:^|[^0-9.])([245]\.\d{1,3}\.\d{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
+	// a reply code followed by an enhanced status code
+	replyStatusRe = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5]\d)[ \-]+#?([245]\.\d{1,3}\.\d{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
+	// a reply code standing alone
+	replyRe = regexp.MustCompile(`(?:^|[\s(\[<:;"'=#])([245][0-5]\d)(?:[\s\-:,;.)\]]|$)`)
+	// an e-mail address
+	addrRe = regexp.MustCompile(`[\p{L}\p{N}!#$%&'*+/=?^_{|}~.\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
+)
+
+// firstStatus returns the first enhanced status code in s.
+func firstStatus(s string) string {
+	if m := statusRe.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// codesFrom pulls the reply code and the enhanced status code out of a
+// diagnostic text. fieldStatus is the status a DSN field gave: a code in the
+// text wins over a generic one (X.0.0) in the field.
+func codesFrom(diag, fieldStatus string) (reply, status string) {
+	var textStatus string
+	if m := replyStatusRe.FindStringSubmatch(diag); m != nil {
+		reply, textStatus = m[1], m[2]
+	} else {
+		textStatus = firstStatus(diag)
+		if m := replyRe.FindStringSubmatch(diag); m != nil {
+			reply = m[1]
+		}
+	}
+	status = fieldStatus
+	switch {
+	case status == "":
+		status = textStatus
+	case textStatus != "" && textStatus != status && isGeneric(status) && textStatus[0] == status[0]:
+		status = textStatus
+	}
+	if status == "" && reply != "" {
+		// no enhanced code: nothing to add, the classifier supplies a pseudo code
+	}
+	return reply, status
+}
+
+// isGeneric reports whether a status code says no more than its class.
+func isGeneric(s string) bool {
+	return strings.HasSuffix(s, ".0.0")
+}
+
+var commandPatterns = []struct{ phrase, cmd string }{
+	{"in reply to rcpt to", "RCPT"},
+	{"after rcpt to", "RCPT"},
+	{"rcpt to:", "RCPT"},
+	{"rcpt to <", "RCPT"},
+	{"[rcpt_to]", "RCPT"},
+	{"rcpt_to", "RCPT"},
+	{"in reply to mail from", "MAIL"},
+	{"after mail from", "MAIL"},
+	{"mail from:", "MAIL"},
+	{"[mail_from]", "MAIL"},
+	{"in reply to end of data", "DATA"},
+	{"after end of data", "DATA"},
+	{"in reply to data", "DATA"},
+	{"after data", "DATA"},
+	{"end of data", "DATA"},
+	{"[end_of_data]", "DATA"},
+	{"in reply to helo", "HELO"},
+	{"in reply to ehlo", "EHLO"},
+	{"after helo", "HELO"},
+	{"after ehlo", "EHLO"},
+	{"after starttls", "STARTTLS"},
+	{"after initial connection", "CONN"},
+	{"while connected", "CONN"},
+	{"greeting", "CONN"},
+	{"banner", "CONN"},
+}
+
+// commandOf tells which SMTP command a diagnostic answered, where it says.
+func commandOf(diag string) string {
+	l := strings.ToLower(diag)
+	for _, p := range commandPatterns {
+		if strings.Contains(l, p.phrase) {
+			return p.cmd
+		}
+	}
+	return ""
+}
+
+// Markers that start a quoted copy of the original message in a free-text
+// bounce. Compared lower-cased.
+var originalMarkers = []string{
+	"below this line is a copy of the message",
+	"this is a copy of the message",
+	"original message follows",
+	"original message headers",
+	"----- original message -----",
+	"--- original message ---",
+	"------ original message ------",
+	"original message ----",
+	"unsent message below",
+	"undelivered message follows",
+	"returned message follows",
+	"message headers follow",
+	"header of the original message",
+	"headers of the original message",
+	"the original message was received",
+	"content-type: message/rfc822",
+	"------ this is a copy of",
+	"--- mail contents ---",
+	"your message reads (in part)",
+	"----- message text follows -----",
+	"----- returned message -----",
+}
+
+// originalMarker returns where a quoted original begins in t, or -1.
+func originalMarker(t string) int {
+	l := strings.ToLower(t)
+	best := -1
+	for _, m := range originalMarkers {
+		if i := strings.Index(l, m); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return -1
+	}
+	// back to the start of the line
+	if j := strings.LastIndexByte(t[:best], '\n'); j >= 0 {
+		return j + 1
+	}
+	return 0
+}
+
+// originalInText finds the header of a quoted original message in free text.
+func originalInText(t string) []Field {
+	i := originalMarker(t)
+	if i < 0 {
+		return nil
+	}
+	rest := t[i:]
+	// skip the marker line and blank lines
+	if j := strings.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[j+1:]
+	} else {
+		return nil
+	}
+	rest = strings.TrimLeft(rest, "\n \t")
+	fs, _ := readFields([]byte(rest))
+	if len(fs) < 2 {
+		return nil
+	}
+	return fs
+}
+
+// dsnInText finds RFC 3464 fields written into a text body by MTAs that do not
+// send a proper delivery-status part.
+func dsnInText(t string) [][]Field {
+	l := strings.ToLower(t)
+	i := strings.Index(l, "final-recipient:")
+	if i < 0 {
+		return nil
+	}
+	start := strings.LastIndex(l[:i], "reporting-mta:")
+	if start < 0 || i-start > 2000 {
+		start = i
+	}
+	if j := strings.LastIndexByte(t[:start], '\n'); j >= 0 {
+		start = j + 1
+	} else {
+		start = 0
+	}
+	s := &scan{}
+	s.addDSN([]byte(t[start:]))
+	var out [][]Field
+	for _, fs := range s.dsn {
+		if fieldsGet(fs, "Final-Recipient") != "" || fieldsGet(fs, "Reporting-MTA") != "" || fieldsGet(fs, "Status") != "" {
+			out = append(out, fs)
+		}
+	}
+	if len(out) > 0 && fieldsGet(out[0], "Final-Recipient") != "" {
+		out = append([][]Field{nil}, out...)
+	}
+	return out
+}
+
+var autoReplySubjects = []string{
+	"auto:", "automatic reply", "auto-reply", "autoreply", "auto reply", "auto response", "autoresponse",
+	"out of office", "out of the office", "away from", "on vacation", "vacation",
+	"abwesenheit", "abwesend", "automatische antwort", "réponse automatique", "absence",
+	"fuera de la oficina", "respuesta automática", "risposta automatica", "fuori sede",
+	"resposta automática", "ausente", "автоответ", "自動返信", "自動応答", "不在", "自动回复",
+}
+
+// isAutoReply reports whether the message is an automatic reply (RFC 3834 or
+// the common out-of-office signs).
+func isAutoReply(top []Field, subject string) bool {
+	as := strings.ToLower(fieldsGet(top, "Auto-Submitted"))
+	if strings.HasPrefix(as, "auto-replied") {
+		return true
+	}
+	if v := strings.ToLower(fieldsGet(top, "X-Autoreply")); v == "yes" || v == "true" {
+		return true
+	}
+	if fieldsGet(top, "X-Autorespond") != "" || fieldsGet(top, "X-Autoresponder") != "" {
+		return true
+	}
+	if strings.Contains(strings.ToLower(fieldsGet(top, "Precedence")), "auto_reply") {
+		return true
+	}
+	s := strings.ToLower(subject)
+	for _, p := range autoReplySubjects {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var bounceSubjects = []string{
+	"undeliver", "undelivered", "delivery status notification", "delivery failure", "delivery failed",
+	"failure notice", "returned mail", "mail delivery failed", "delivery has failed", "not delivered",
+	"could not be delivered", "couldn't be delivered", "nondeliverable", "non-deliverable", "delivery notification",
+	"mail system error", "message not delivered", "delivery problem", "delivery delayed", "delayed mail",
+	"warning: could not send", "returned to sender", "rejected", "bounce", "mail failure", "delivery error",
+	"failed delivery", "unable to deliver", "not be delivered", "delivery report", "nicht zustellbar",
+	"unzustellbar", "non remis", "non distribué", "échec de la remise", "no se puede entregar", "no entregado",
+	"non recapitato", "não entregue", "не доставлено", "недоставлен", "配信", "未送达", "退信", "エラー",
+	"mail delivery", "message status", "permanent error", "error sending", "failure delivery",
+}
+
+var bounceSenders = []string{"mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "maildelivery", "mdaemon", "bounce", "daemon@", "nobody@"}
+
+var bouncePhrases = []string{
+	"could not be delivered", "couldn't be delivered", "was not delivered", "wasn't delivered",
+	"delivery to the following recipient", "failed permanently", "permanent error", "permanent fatal error",
+	"i'm afraid i wasn't able to deliver", "unable to deliver", "undeliverable", "delivery has failed",
+	"following address(es) failed", "following addresses had permanent", "did not reach",
+	"delivery failed", "message was undeliverable", "was undeliverable", "delivery to the following recipients failed",
+	"not be delivered", "returned to the sender", "could not deliver", "couldn't deliver", "temporary error",
+	"has been delayed", "delivery attempts", "will be retried", "still trying", "mail delivery failed",
+	"delivery status notification", "nicht zugestellt", "n'a pas pu être", "no se pudo entregar",
+	"non è stato possibile", "não foi possível entregar", "не может быть доставлено", "не удалось доставить",
+	"配信できません", "届きません", "送信できません", "无法投递", "未能送达",
+	"smtp error", "remote host said", "said:", "user unknown", "no such user",
+}
+
+// looksLikeBounce reports whether a message without a delivery-status part
+// reads like a non-delivery report.
+func looksLikeBounce(top []Field, subject, text string) bool {
+	if fieldsGet(top, "X-Failed-Recipients") != "" {
+		return true
+	}
+	score := 0
+	from := strings.ToLower(fieldsGet(top, "From"))
+	for _, p := range bounceSenders {
+		if strings.Contains(from, p) {
+			score++
+			break
+		}
+	}
+	rp := strings.TrimSpace(fieldsGet(top, "Return-Path"))
+	if rp == "<>" || rp == "" && fieldsGet(top, "Return-Path") != "" {
+		score++
+	}
+	s := strings.ToLower(subject)
+	for _, p := range bounceSubjects {
+		if strings.Contains(s, p) {
+			score++
+			break
+		}
+	}
+	l := strings.ToLower(text)
+	for _, p := range bouncePhrases {
+		if strings.Contains(l, p) {
+			score++
+			break
+		}
+	}
+	return score >= 2
+}
+
+var mtaSignatures = []struct{ phrase, mta string }{
+	{"qmail-send program", "qmail"},
+	{"this message was created automatically by mail delivery software", "exim"},
+	{"the postfix program", "postfix"},
+	{"postfix", "postfix"},
+	{"transcript of session follows", "sendmail"},
+	{"the following addresses had permanent fatal errors", "sendmail"},
+	{"delivery to the following recipient failed permanently", "gmail"},
+	{"technical details of permanent failure", "gmail"},
+	{"mail.ru", "mailru"},
+	{"yahoo", "yahoo"},
+	{"your message did not reach some or all of the intended recipients", "exchange"},
+	{"microsoft exchange", "exchange"},
+	{"outlook.com", "office365"},
+	{"office 365", "office365"},
+	{"amazonses", "amazonses"},
+	{"courier mail server", "courier"},
+	{"lotus domino", "domino"},
+	{"opensmtpd", "opensmtpd"},
+	{"messaging server", "messagingserver"},
+	{"gmx", "gmx"},
+	{"zoho", "zoho"},
+}
+
+// detectMTA guesses which MTA or service wrote a bounce, from its header and text.
+func detectMTA(top []Field, text string) string {
+	l := strings.ToLower(text)
+	var hdr strings.Builder
+	for _, f := range top {
+		switch strings.ToLower(f.Name) {
+		case "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon":
+			hdr.WriteString(strings.ToLower(f.Value))
+			hdr.WriteByte('\n')
+		}
+	}
+	h := hdr.String()
+	for _, sig := range mtaSignatures {
+		if strings.Contains(l, sig.phrase) {
+			return sig.mta
+		}
+	}
+	for _, sig := range mtaSignatures {
+		if strings.Contains(h, sig.phrase) {
+			return sig.mta
+		}
+	}
+	return "generic"
+}
+
+// stripHTML turns an HTML part into text: tags dropped, block ends as new lines,
+// a few entities decoded.
+func stripHTML(h string) string {
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if in {
+			if c == '>' {
+				in = false
+			}
+			continue
+		}
+		if c == '<' {
+			in = true
+			rest := strings.ToLower(h[i+1 : min(len(h), i+4)])
+			if strings.HasPrefix(rest, "br") || strings.HasPrefix(rest, "p") || strings.HasPrefix(rest, "/p") ||
+				strings.HasPrefix(rest, "div") || strings.HasPrefix(rest, "/di") || strings.HasPrefix(rest, "tr") ||
+				strings.HasPrefix(rest, "li") || strings.HasPrefix(rest, "/tr") {
+				b.WriteByte('\n')
+			}
+			continue
+		}
+		b.WriteByte(c)
+	}
+	r := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")
+	return r.Replace(b.String())
+}
