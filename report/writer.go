@@ -19,8 +19,10 @@ type Options struct {
 
 // Writer receives the records of a run in order, then the summary.
 //
-// A Writer is not safe for concurrent use. After Close, Add returns
-// ErrClosed.
+// Close accepts a nil summary: the json and text formats then count only
+// the recipients and their reasons from the records. When the summary's
+// ByReason is nil it is counted from the records. A Writer is not safe for
+// concurrent use; after Close, Add and Close return ErrClosed.
 type Writer interface {
 	Add(r *Record) error
 	Close(s *Summary) error // writes what is buffered, then the summary where the format has one
@@ -49,10 +51,11 @@ func NewWriter(w io.Writer, format string, opts Options) (Writer, error) {
 	return nil, fmt.Errorf("report: unknown format %q", format)
 }
 
-// summaryOf returns the summary to write: s, or a zero one when s is nil,
-// with ByReason counted from records when the caller left it nil.
+// summaryOf returns the summary to write: s, or one counting only the
+// recipients when s is nil, with ByReason counted from records when the
+// caller left it nil.
 func summaryOf(s *Summary, records []*Record) *Summary {
-	var out Summary
+	out := Summary{Recipients: len(records)}
 	if s != nil {
 		out = *s
 	}
