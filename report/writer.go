@@ -37,6 +37,14 @@ var ErrClosed = errors.New("report: writer is closed")
 // ndjson and csv stream: each record is written as it is added (through a
 // buffer flushed at Close). json and text buffer the records and write
 // everything at Close. Options only affect the text format.
+//
+// The text format prints a summary block, then one group per reason,
+// largest first (ties by name), each with its count, "hard", "soft" or
+// "mixed", whose move it is, the most common recommended action and an
+// aligned table of its recipients. The groups of "delivered", "vacation"
+// and "feedback", which are not failures, come after all the failure
+// groups and say so instead of hard/soft. Lang "fr" (or any tag starting
+// with "fr") gives French labels; anything else English.
 func NewWriter(w io.Writer, format string, opts Options) (Writer, error) {
 	switch format {
 	case "text":
