@@ -103,6 +103,12 @@ func formatSize(n int64) string {
 //     starts with "From ", else one message whose id is the path. An empty
 //     file is one empty message.
 //
+// The messages of an mbox have the ids "PATH#1", "PATH#2", ..., except when
+// it holds only one: its id is then PATH (or "-"), as for a message file,
+// because single messages saved with their "From " line are common (a
+// twelfth of the shared corpus's files) and a report should name them
+// alike.
+//
 // An mbox is read as a stream, one message at a time: memory is bounded by
 // the largest message, never by the file. A line starting with "From " begins
 // a new message when it follows a blank line; it also does without the blank
@@ -208,7 +214,7 @@ func (r *Reader) Close() error {
 // openInput opens one of the inputs given to NewReader.
 func (r *Reader) openInput(in string) (source, error) {
 	if in == "-" {
-		return r.openStream("-", r.stdin, nil)
+		return r.openStream("-", r.stdin, nil, -1)
 	}
 	fi, err := os.Stat(in)
 	if err != nil {
@@ -233,12 +239,12 @@ func (r *Reader) openFile(path string, fi fs.FileInfo) (source, error) {
 	if err != nil {
 		return nil, newError(path, err)
 	}
-	return r.openStream(path, f, f)
+	return r.openStream(path, f, f, fi.Size())
 }
 
 // openStream reads rd as an mbox or as one message; c, if not nil, is closed
-// when done.
-func (r *Reader) openStream(id string, rd io.Reader, c io.Closer) (source, error) {
+// when done. size is the size of a file, -1 when unknown.
+func (r *Reader) openStream(id string, rd io.Reader, c io.Closer, size int64) (source, error) {
 	if r.br == nil {
 		r.br = bufio.NewReaderSize(rd, bufSize)
 	} else {
@@ -252,7 +258,11 @@ func (r *Reader) openStream(id string, rd io.Reader, c io.Closer) (source, error
 	if string(head) == "From " {
 		return &mbox{id: id, c: c}, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(r.br, r.max+1))
+	if size > r.max {
+		closeQuiet(c)
+		return nil, &Error{ID: id, Err: sizeError{r.max}}
+	}
+	data, err := readSized(io.LimitReader(r.br, r.max+1), size)
 	closeErr := closeQuiet(c)
 	switch {
 	case err != nil:
@@ -262,10 +272,26 @@ func (r *Reader) openStream(id string, rd io.Reader, c io.Closer) (source, error
 	case closeErr != nil:
 		return nil, newError(id, closeErr)
 	}
-	if data == nil {
-		data = []byte{}
-	}
 	return &single{msg: &Message{ID: id, Data: data}}, nil
+}
+
+// readSized is io.ReadAll with a size hint (-1 for none): a file is read into
+// one allocation of its size, plus one byte to meet the end.
+func readSized(rd io.Reader, size int64) ([]byte, error) {
+	data := make([]byte, 0, max(size+1, 512))
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := rd.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+	}
 }
 
 func closeQuiet(c io.Closer) error {

@@ -200,7 +200,7 @@ func TestMboxEdges(t *testing.T) {
 	long := strings.Repeat("x", 3*bufSize+17)
 	for _, tc := range []struct {
 		name, in string
-		want []string
+		want     []string
 	}{
 		{"separator only", "From a Thu Sep 18 17:54:04 2008\n", []string{""}},
 		{"separator without line end", "From a Thu Sep 18 17:54:04 2008", []string{""}},
@@ -215,7 +215,11 @@ func TestMboxEdges(t *testing.T) {
 			got := readAll(t, []string{path}, Options{})
 			require.Len(t, got, len(tc.want))
 			for i, w := range tc.want {
-				assert.Equal(t, item{ID: path + "#" + string(rune('1'+i)), Data: w}, got[i])
+				id := path + "#" + string(rune('1'+i))
+				if len(tc.want) == 1 {
+					id = path // an mbox of one message is named as a file
+				}
+				assert.Equal(t, item{ID: id, Data: w}, got[i])
 			}
 		})
 	}
@@ -243,6 +247,12 @@ func TestTooLarge(t *testing.T) {
 	box2 := write(t, filepath.Join(dir, "box2"), "From a\n"+exact+"\nFrom b\n"+exact)
 	assert.Equal(t, []item{{ID: box2 + "#1", Data: exact}, {ID: box2 + "#2", Data: exact}},
 		readAll(t, []string{box2}, Options{MaxMessageSize: 100}))
+
+	// Standard input has no size to look at first.
+	assert.Equal(t, []item{{ID: "-", Err: "mailbox: -: message larger than 100 bytes"}},
+		readAll(t, []string{"-"}, Options{Stdin: strings.NewReader(big), MaxMessageSize: 100}))
+	assert.Equal(t, []item{{ID: "-", Data: exact}},
+		readAll(t, []string{"-"}, Options{Stdin: strings.NewReader(exact), MaxMessageSize: 100}))
 
 	r := NewReader([]string{file}, Options{MaxMessageSize: 100})
 	defer r.Close()
@@ -303,6 +313,9 @@ func TestStdin(t *testing.T) {
 	for i, w := range mboxWant {
 		assert.Equal(t, item{ID: "-#" + string(rune('1'+i)), Data: crlf(w)}, got[i])
 	}
+
+	got = readAll(t, []string{"-"}, Options{Stdin: strings.NewReader("From a\nSubject: one\n\n")})
+	assert.Equal(t, []item{{ID: "-", Data: "Subject: one\n"}}, got)
 
 	got = readAll(t, []string{"-"}, Options{Stdin: strings.NewReader("")})
 	assert.Equal(t, []item{{ID: "-", Data: ""}}, got)
