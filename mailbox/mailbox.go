@@ -7,7 +7,8 @@ package mailbox
 // Message is one message read from a source.
 type Message struct {
 	// ID names the message: the path as given for a single file, "PATH#N" for
-	// the N-th message (from 1) of an mbox, "-" (or "-#N") for standard input.
+	// the N-th message (from 1) of an mbox holding more than one (the path
+	// alone for an mbox of one message), "-" (or "-#N") for standard input.
 	ID string
 	// Data holds the raw bytes of the message, line ends as found (the mbox
 	// "From " separator line removed).
