@@ -4,10 +4,8 @@ go 1.26.8
 
 require (
 	github.com/emersion/go-message v0.18.2
+	github.com/stretchr/testify v1.12.1
 	go.yaml.in/yaml/v3 v3.0.6
 )
 
-require (
-	github.com/stretchr/testify v1.12.1 // indirect
-	golang.org/x/text v0.14.0 // indirect
-)
+require golang.org/x/text v0.14.0 // indirect

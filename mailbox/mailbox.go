@@ -7,21 +7,11 @@ package mailbox
 // Message is one message read from a source.
 type Message struct {
 	// ID names the message: the path as given for a single file, "PATH#N" for
-	// the N-th message (from 1) of an mbox holding more than one (the path
-	// alone for an mbox of one message), "-" (or "-#N") for standard input.
+	// the N-th message (from 1) of an mbox, "-" (or "-#N") for standard input.
 	ID string
+	// Path is the file (or "-") the message was read from: ID without "#N".
+	Path string
 	// Data holds the raw bytes of the message, line ends as found (the mbox
 	// "From " separator line removed).
 	Data []byte
 }
-
-// Error names the input (or the message within it) that could not be read.
-type Error struct {
-	ID  string
-	Err error
-}
-
-func (e *Error) Error() string { return "mailbox: " + e.ID + ": " + e.Err.Error() }
-
-// Unwrap returns the underlying error.
-func (e *Error) Unwrap() error { return e.Err }

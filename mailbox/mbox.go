@@ -102,17 +102,12 @@ func (m *mbox) next(r *Reader) (*Message, source, error) {
 		buf = buf[:len(buf)-blankLen]
 	}
 	r.buf = buf[:0]
-	if m.n == 1 && m.done {
-		// The only message: named like a one-message file, since files
-		// saved with their "From " line are common.
-		id = m.id
-	}
 	if tooBig || int64(len(buf)) > r.max {
 		return nil, nil, &Error{ID: id, Err: sizeError{r.max}}
 	}
 	data := make([]byte, len(buf))
 	copy(data, buf)
-	return &Message{ID: id, Data: data}, nil, nil
+	return &Message{ID: id, Path: m.id, Data: data}, nil, nil
 }
 
 // isQuotedFrom reports whether line matches ">+From ".

@@ -272,7 +272,7 @@ func (r *Reader) openStream(id string, rd io.Reader, c io.Closer, size int64) (s
 	case closeErr != nil:
 		return nil, newError(id, closeErr)
 	}
-	return &single{msg: &Message{ID: id, Data: data}}, nil
+	return &single{msg: &Message{ID: id, Path: id, Data: data}}, nil
 }
 
 // readSized is io.ReadAll with a size hint (-1 for none): a file is read into

@@ -216,9 +216,6 @@ func TestMboxEdges(t *testing.T) {
 			require.Len(t, got, len(tc.want))
 			for i, w := range tc.want {
 				id := path + "#" + string(rune('1'+i))
-				if len(tc.want) == 1 {
-					id = path // an mbox of one message is named as a file
-				}
 				assert.Equal(t, item{ID: id, Data: w}, got[i])
 			}
 		})
@@ -315,7 +312,7 @@ func TestStdin(t *testing.T) {
 	}
 
 	got = readAll(t, []string{"-"}, Options{Stdin: strings.NewReader("From a\nSubject: one\n\n")})
-	assert.Equal(t, []item{{ID: "-", Data: "Subject: one\n"}}, got)
+	assert.Equal(t, []item{{ID: "-#1", Data: "Subject: one\n"}}, got)
 
 	got = readAll(t, []string{"-"}, Options{Stdin: strings.NewReader("")})
 	assert.Equal(t, []item{{ID: "-", Data: ""}}, got)

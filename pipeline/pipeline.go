@@ -161,12 +161,17 @@ func analyze(j job, opts *Options) *Result {
 		return r
 	}
 	r.Bounce = b
-	r.Records = Classify(j.msg.ID, b, opts.Classifier, opts.Explain)
+	path := j.msg.Path
+	if path == "" {
+		path = j.msg.ID
+	}
+	r.Records = Classify(path, j.msg.ID, b, opts.Classifier, opts.Explain)
 	return r
 }
 
-// Classify turns a parsed bounce into records, one per recipient.
-func Classify(source string, b *parser.Bounce, c *classify.Classifier, explain bool) []report.Record {
+// Classify turns a parsed bounce into records, one per recipient. source is
+// the file or mailbox, sourceID the message within it.
+func Classify(source, sourceID string, b *parser.Bounce, c *classify.Classifier, explain bool) []report.Record {
 	if len(b.Recipients) == 0 {
 		return nil
 	}
@@ -191,6 +196,7 @@ func Classify(source string, b *parser.Bounce, c *classify.Classifier, explain b
 		}
 		rec := report.Record{
 			Source:            source,
+			SourceID:          sourceID,
 			Kind:              string(b.Kind),
 			Decoder:           b.Decoder,
 			Recipient:         rc.Address,

@@ -5,7 +5,11 @@ package report
 // Record is one recipient of one bounce, classified. Its JSON field names are
 // a stable API: the NDJSON output is one Record per line.
 type Record struct {
-	Source            string   `json:"source"`
+	// Source is the file or mailbox the message came from, as given.
+	Source string `json:"source"`
+	// SourceID names the message itself: Source for a one-message file,
+	// "PATH#N" for the N-th message of an mbox, an imap:// URL with UID.
+	SourceID          string   `json:"source_id"`
 	Kind              string   `json:"kind"`
 	Decoder           string   `json:"decoder"`
 	Recipient         string   `json:"recipient"`

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bouncer-mail/bouncer/classify"
+	"github.com/bouncer-mail/bouncer/mailbox"
+	"github.com/bouncer-mail/bouncer/pipeline"
+	"github.com/bouncer-mail/bouncer/report"
+	"github.com/bouncer-mail/bouncer/rules"
+)
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type analyzeFlags struct {
+	format      string
+	lang        string
+	color       string
+	explain     bool
+	workers     int
+	saveUnknown string
+	rules       listFlag
+}
+
+func (f *analyzeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.format, "format", "text", "output format: "+strings.Join(report.Formats, ", "))
+	fs.StringVar(&f.lang, "lang", "", "language of the report and actions: en or fr (default from LANG)")
+	fs.StringVar(&f.color, "color", "auto", "colour in the text report: auto, always or never")
+	fs.BoolVar(&f.explain, "explain", false, "say for each recipient which rule decided it")
+	fs.IntVar(&f.workers, "workers", 0, "parsing workers (default: one per core)")
+	fs.StringVar(&f.saveUnknown, "save-unknown", "", "write each bounce whose reason stays undefined to this folder as .eml")
+	fs.Var(&f.rules, "rules", "a rule file to use before the built-in rules (repeatable)")
+}
+
+func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bouncer analyze", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f analyzeFlags
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: bouncer analyze [flags] PATH...   (PATH: file, folder, mbox, Maildir, or - for stdin)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	inputs := fs.Args()
+	if len(inputs) == 0 {
+		fmt.Fprintln(stderr, "bouncer analyze: no input given (a path, or - for standard input)")
+		fs.Usage()
+		return exitUsage
+	}
+	lang := pickLang(f.lang)
+	if lang == "" {
+		fmt.Fprintf(stderr, "bouncer analyze: --lang %q: use en or fr\n", f.lang)
+		return exitUsage
+	}
+	set, err := rules.Load(f.rules)
+	if err != nil {
+		fmt.Fprintln(stderr, "bouncer analyze:", err)
+		return exitUsage
+	}
+	cl, err := classify.New(set, lang)
+	if err != nil {
+		fmt.Fprintln(stderr, "bouncer analyze:", err)
+		return exitPartial
+	}
+	color, err := wantColor(f.color, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "bouncer analyze:", err)
+		return exitUsage
+	}
+	w, err := report.NewWriter(stdout, f.format, report.Options{Lang: lang, Color: color})
+	if err != nil {
+		fmt.Fprintln(stderr, "bouncer analyze:", err)
+		return exitUsage
+	}
+	if f.saveUnknown != "" {
+		if err := os.MkdirAll(f.saveUnknown, 0o755); err != nil {
+			fmt.Fprintln(stderr, "bouncer analyze:", err)
+			return exitUsage
+		}
+	}
+	src := mailbox.NewReader(inputs, mailbox.Options{Stdin: stdin})
+	defer src.Close()
+	tally := pipeline.NewTally()
+	saved := 0
+	err = pipeline.Run(src, pipeline.Options{Workers: f.workers, Classifier: cl, Explain: f.explain, KeepData: f.saveUnknown != ""},
+		func(r *pipeline.Result) error {
+			tally.Add(r)
+			if r.Err != nil {
+				fmt.Fprintln(stderr, describeErr(r))
+				return nil
+			}
+			for i := range r.Records {
+				if err := w.Add(&r.Records[i]); err != nil {
+					return err
+				}
+			}
+			if f.saveUnknown != "" && hasUndefined(r) {
+				saved++
+				if err := saveMessage(f.saveUnknown, saved, r); err != nil {
+					fmt.Fprintln(stderr, "bouncer analyze: --save-unknown:", err)
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		fmt.Fprintln(stderr, "bouncer analyze:", err)
+		return exitPartial
+	}
+	if err := w.Close(&tally.Summary); err != nil {
+		fmt.Fprintln(stderr, "bouncer analyze:", err)
+		return exitPartial
+	}
+	if tally.Summary.Unreadable > 0 {
+		return exitPartial
+	}
+	return exitOK
+}
+
+// describeErr makes one stderr line naming the message and what is wrong.
+func describeErr(r *pipeline.Result) string {
+	msg := r.Err.Error()
+	var me *mailbox.Error
+	if errors.As(r.Err, &me) {
+		return "bouncer: " + msg
+	}
+	return fmt.Sprintf("bouncer: %s: %s", r.Source, msg)
+}
+
+func hasUndefined(r *pipeline.Result) bool {
+	for i := range r.Records {
+		if r.Records[i].Reason == "undefined" {
+			return true
+		}
+	}
+	return false
+}
+
+// saveMessage writes an undecided bounce as an .eml file named after its source.
+func saveMessage(dir string, n int, r *pipeline.Result) error {
+	base := filepath.Base(strings.ReplaceAll(r.Source, "#", "-"))
+	base = strings.TrimSuffix(base, ".eml")
+	if base == "" || base == "-" || base == "." {
+		base = "stdin"
+	}
+	name := filepath.Join(dir, fmt.Sprintf("%04d-%s.eml", n, base))
+	return os.WriteFile(name, r.Data, 0o644)
+}
+
+// pickLang returns "en" or "fr": the flag, else the locale; "" when the flag
+// names another language.
+func pickLang(flagValue string) string {
+	if flagValue != "" {
+		if flagValue == "en" || flagValue == "fr" {
+			return flagValue
+		}
+		return ""
+	}
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l := os.Getenv(v); l != "" {
+			if strings.HasPrefix(l, "fr") {
+				return "fr"
+			}
+			return "en"
+		}
+	}
+	return "en"
+}
+
+// wantColor decides whether the text report is coloured: only on a terminal
+// and when NO_COLOR is unset, unless forced.
+func wantColor(mode string, out io.Writer) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		if os.Getenv("NO_COLOR") != "" {
+			return false, nil
+		}
+		f, ok := out.(*os.File)
+		if !ok {
+			return false, nil
+		}
+		st, err := f.Stat()
+		return err == nil && st.Mode()&os.ModeCharDevice != 0, nil
+	}
+	return false, fmt.Errorf("--color %q: use auto, always or never", mode)
+}

@@ -1,0 +1,54 @@
+// Command bouncer reads bounce messages (DSNs, NDRs) and tells a postmaster
+// what failed, why, and what to do about it.
+//
+//	bouncer analyze [flags] PATH...   files, folders, mbox, Maildir, or - for stdin
+//	bouncer version
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes a scheduler can act on.
+const (
+	exitOK      = 0 // everything was read
+	exitPartial = 1 // some input could not be read, or the run failed
+	exitUsage   = 2 // the command line was wrong
+)
+
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `usage: bouncer COMMAND [flags] [args]
+
+commands:
+  analyze PATH...   read bounces from files, folders, mbox, Maildir or - (stdin)
+                    and report what failed, why, and what to do
+  version           print the version
+
+Run 'bouncer COMMAND -h' for a command's flags.
+`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "analyze":
+		return runAnalyze(args[1:], stdin, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "bouncer", version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "bouncer: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
