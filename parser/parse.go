@@ -35,6 +35,7 @@ func (e *Error) Error() string { return "parser: " + e.Msg }
 // no header); a damaged message that still says something yields a Bounce.
 func Parse(data []byte) (*Bounce, error) {
 	data = normalizeNewlines(data)
+	data = skipEnvelopeLine(data)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ErrEmpty
 	}
@@ -52,9 +53,27 @@ func Parse(data []byte) (*Bounce, error) {
 		s.addText(rest)
 	}
 	if s.err != nil && len(s.texts) == 0 && s.dsn == nil && s.arf == nil {
-		return nil, s.err
+		// The MIME structure is broken (a boundary that never comes, ...):
+		// read the body as plain text, and report the error only when that
+		// says nothing either.
+		s.addText(rest)
+		b := s.decide()
+		if len(b.Recipients) == 0 {
+			return nil, s.err
+		}
+		return b, nil
 	}
 	return s.decide(), nil
+}
+
+// skipEnvelopeLine drops the "From sender date" line that starts a message
+// taken out of an mbox file.
+func skipEnvelopeLine(data []byte) []byte {
+	if bytes.HasPrefix(data, []byte("From ")) {
+		_, rest := cutLine(data)
+		return rest
+	}
+	return data
 }
 
 // scan collects what the MIME walk finds.
