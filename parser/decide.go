@@ -151,7 +151,7 @@ func (s *scan) decideDSN(b *Bounce, text string) {
 			ReportingMTA:    b.ReportingMTA,
 			LastAttempt:     parseDate(fieldsGet(fs, "Last-Attempt-Date")),
 		}
-		status := statusRe.FindString(fieldsGet(fs, "Status"))
+		status := firstStatus(fieldsGet(fs, "Status"))
 		diag := stripType(fieldsGet(fs, "Diagnostic-Code"))
 		if diag == "" {
 			if blk, ok := blocks[final]; ok {
@@ -167,7 +167,7 @@ func (s *scan) decideDSN(b *Bounce, text string) {
 		if r.ReplyCode == "" {
 			// Some MTAs put the SMTP code only in the human-readable part.
 			if blk, ok := blocks[final]; ok {
-				r.ReplyCode, _ = codesFrom(blk, "")
+				r.ReplyCode, _ = codesFrom(blk, r.Status)
 			}
 		}
 		r.Command = commandOf(r.Diagnostic)
