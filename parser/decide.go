@@ -163,6 +163,9 @@ func (s *scan) decideDSN(b *Bounce, text string) {
 			}
 		}
 		r.Diagnostic = foldSpace(diag)
+		if fieldsGet(fs, "Diagnostic-Code") == "" {
+			r.Diagnostic = stripBoilerplate(r.Diagnostic)
+		}
 		r.ReplyCode, r.Status = codesFrom(r.Diagnostic, status)
 		if r.ReplyCode == "" {
 			// Some MTAs put the SMTP code only in the human-readable part.

@@ -224,6 +224,7 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 		if diag == "" {
 			diag = whole
 		}
+		diag = stripBoilerplate(diag)
 		if len(diag) > 2000 {
 			diag = diag[:2000]
 		}
@@ -250,6 +251,11 @@ func cleanBlock(blk, addr string) string {
 		first := strings.ToLower(strings.Trim(strings.TrimSpace(lines[0]), "<>:\"' "))
 		if first == addr {
 			lines = lines[1:]
+		} else if rest, ok := strings.CutPrefix(strings.TrimLeft(strings.ToLower(lines[0]), " \t<"), addr); ok {
+			// "<a@b>: reason" (Postfix, OpenSMTPD): keep the reason
+			if rest = strings.TrimLeft(rest, ">"); strings.HasPrefix(rest, ":") {
+				lines[0] = lines[0][len(lines[0])-len(rest)+1:]
+			}
 		}
 	}
 	return foldSpace(strings.Join(lines, " "))

@@ -185,6 +185,7 @@ var originalMarkers = []string{
 	"original message ----",
 	"unsent message below",
 	"unsent message follows",
+	"below is a copy of the original message",
 	"undelivered message follows",
 	"returned message follows",
 	"message headers follow",
