@@ -253,8 +253,13 @@ func cleanBlock(blk, addr string) string {
 			lines = lines[1:]
 		} else if rest, ok := strings.CutPrefix(strings.TrimLeft(strings.ToLower(lines[0]), " \t<"), addr); ok {
 			// "<a@b>: reason" (Postfix, OpenSMTPD): keep the reason
-			if rest = strings.TrimLeft(rest, ">"); strings.HasPrefix(rest, ":") {
+			rest = strings.TrimLeft(rest, ">")
+			switch {
+			case strings.HasPrefix(rest, ":"):
 				lines[0] = lines[0][len(lines[0])-len(rest)+1:]
+			case strings.HasPrefix(rest, " on "):
+				// Exchange: "a@b on 6/1/2020 10:00 AM"
+				lines = lines[1:]
 			}
 		}
 	}

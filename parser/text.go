@@ -370,6 +370,7 @@ var mtaSignatures = []struct{ phrase, mta string }{
 	{"qmail-send program", "qmail"},
 	{"this message was created automatically by mail delivery software", "exim"},
 	{"the postfix program", "postfix"},
+	{"this is the mail system at host", "postfix"},
 	{"postfix", "postfix"},
 	{"transcript of session follows", "sendmail"},
 	{"the following addresses had permanent fatal errors", "sendmail"},
