@@ -140,6 +140,13 @@ func (s *scan) decideDSN(b *Bounce, text string) {
 		if final == "" {
 			final = orig
 		}
+		if final == "" && len(rcpts) == 1 && len(blocks) == 1 {
+			// a Final-Recipient that is no address ("@mx.example"): the
+			// text names the one recipient
+			for a := range blocks {
+				final = a
+			}
+		}
 		if final == "" && fieldsGet(fs, "Action") == "" && fieldsGet(fs, "Status") == "" {
 			continue
 		}

@@ -167,10 +167,32 @@ func (s *scan) addDSN(b []byte) {
 			// a stray line: skip it
 			_, rest = cutLine(b)
 		} else {
-			s.dsn = append(s.dsn, fs)
+			s.dsn = append(s.dsn, splitDSNBlock(fs)...)
 		}
 		b = rest
 	}
+}
+
+// splitDSNBlock splits a block of delivery-status fields written without the
+// blank lines between the per-message part and each recipient's part: a new
+// part begins at a Final-Recipient or Original-Recipient field the current
+// part already has, or that follows the Reporting-MTA of the per-message part.
+func splitDSNBlock(fs []Field) [][]Field {
+	var out [][]Field
+	start := 0
+	has := map[string]bool{}
+	for i, f := range fs {
+		n := strings.ToLower(f.Name)
+		if n == "final-recipient" || n == "original-recipient" {
+			if i > start && (has[n] || has["reporting-mta"] && !has["final-recipient"] && !has["original-recipient"]) {
+				out = append(out, fs[start:i])
+				start = i
+				clear(has)
+			}
+		}
+		has[n] = true
+	}
+	return append(out, fs[start:])
 }
 
 func (s *scan) setOriginal(b []byte) {

@@ -220,3 +220,23 @@ func ExampleParse() {
 	}
 	// Output: ndr postfix bob@example.com 5.1.1 550 RCPT
 }
+
+func TestDSNFieldsWithoutBlankLines(t *testing.T) {
+	msg := "From: MAILER-DAEMON@mx.example.net\nTo: alice@example.org\nSubject: Delivery failure\n" +
+		"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"Z\"\n\n" +
+		"--Z\nContent-Type: text/plain\n\nDelivery failed.\n\n" +
+		"--Z\nContent-Type: message/delivery-status\n\n" +
+		"Reporting-MTA: dns; mx.example.net\nArrival-Date: Fri, 21 Nov 2014 17:24:04 -0500\n" +
+		"Final-Recipient: rfc822; one@example.com\nAction: failed\nStatus: 5.2.2\n" +
+		"Diagnostic-Code: smtp; 550 5.2.2 <one@example.com>... Mailbox Full\n" +
+		"Final-Recipient: rfc822; two@example.com\nAction: failed\nStatus: 5.1.1\n" +
+		"Diagnostic-Code: smtp; 550 5.1.1 <two@example.com>... User Unknown\n\n--Z--\n"
+	b, err := Parse([]byte(msg))
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 2)
+	assert.Equal(t, "mx.example.net", b.ReportingMTA)
+	assert.Equal(t, "one@example.com", b.Recipients[0].Address)
+	assert.Equal(t, "5.2.2", b.Recipients[0].Status)
+	assert.Equal(t, "two@example.com", b.Recipients[1].Address)
+	assert.Equal(t, "5.1.1", b.Recipients[1].Status)
+}
