@@ -140,6 +140,13 @@ func (s *scan) decideDSN(b *Bounce, text string) {
 		if final == "" {
 			final = orig
 		}
+		if final == "" && len(rcpts) == 1 && len(blocks) == 1 {
+			// a Final-Recipient that is no address ("@mx.example"): the
+			// text names the one recipient
+			for a := range blocks {
+				final = a
+			}
+		}
 		if final == "" && fieldsGet(fs, "Action") == "" && fieldsGet(fs, "Status") == "" {
 			continue
 		}
@@ -151,7 +158,7 @@ func (s *scan) decideDSN(b *Bounce, text string) {
 			ReportingMTA:    b.ReportingMTA,
 			LastAttempt:     parseDate(fieldsGet(fs, "Last-Attempt-Date")),
 		}
-		status := statusRe.FindString(fieldsGet(fs, "Status"))
+		status := firstStatus(fieldsGet(fs, "Status"))
 		diag := stripType(fieldsGet(fs, "Diagnostic-Code"))
 		if diag == "" {
 			if blk, ok := blocks[final]; ok {
@@ -163,11 +170,14 @@ func (s *scan) decideDSN(b *Bounce, text string) {
 			}
 		}
 		r.Diagnostic = foldSpace(diag)
+		if fieldsGet(fs, "Diagnostic-Code") == "" {
+			r.Diagnostic = stripBoilerplate(r.Diagnostic)
+		}
 		r.ReplyCode, r.Status = codesFrom(r.Diagnostic, status)
 		if r.ReplyCode == "" {
 			// Some MTAs put the SMTP code only in the human-readable part.
 			if blk, ok := blocks[final]; ok {
-				r.ReplyCode, _ = codesFrom(blk, "")
+				r.ReplyCode, _ = codesFrom(blk, r.Status)
 			}
 		}
 		r.Command = commandOf(r.Diagnostic)

@@ -13,19 +13,20 @@ var notRecipientLeads = []string{"from", "sender", "reply-to", "return-path", "m
 
 const maxLead = 28
 
-type segment struct {
-	addr string
-	text strings.Builder
-}
-
 // recipientSegments splits a report into one piece of text per recipient
-// address it names, in order of first appearance.
+// address it names, in order of first appearance. A piece runs from the line
+// naming the address to the next such line, and ends early after a long run
+// of lines, or where, after a blank line, the text is indented less than the
+// piece's first line of detail (Exim's indented blocks end that way, before
+// a trailing note). A line repeated within a piece is kept once.
 func recipientSegments(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
 	lines := strings.Split(text, "\n")
 	blocks = map[string]string{}
 	var cur string
-	var buf map[string]*strings.Builder = map[string]*strings.Builder{}
-	lastLine := map[string]int{}
+	buf := map[string]*strings.Builder{}
+	seen := map[string]bool{}
+	lastLine := 0
+	bodyIndent, sawBlank := -1, false
 	for i, line := range lines {
 		if a := recipientOnLine(line, exclude); a != "" {
 			cur = a
@@ -33,16 +34,32 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 				buf[a] = &strings.Builder{}
 				order = append(order, a)
 			}
-			lastLine[a] = i
+			lastLine = i
+			bodyIndent, sawBlank = -1, false
+			if rest := strings.TrimSpace(strings.Trim(strings.TrimSpace(line), "<>:")); len(rest) > len(a)+2 {
+				bodyIndent = indentOf(line)
+			}
+		} else if cur != "" {
+			if strings.TrimSpace(line) == "" {
+				sawBlank = true
+			} else {
+				ind := indentOf(line)
+				if bodyIndent < 0 {
+					bodyIndent = ind
+				} else if sawBlank && ind < bodyIndent {
+					cur = ""
+				}
+				sawBlank = false
+			}
 		}
-		if cur == "" {
+		if cur == "" || i-lastLine > 12 {
 			continue
 		}
-		// A block ends after a long run of lines; that keeps trailing
-		// boilerplate out of the last recipient's diagnostic.
-		if i-lastLine[cur] > 12 {
+		key := cur + "\x00" + strings.TrimSpace(line)
+		if strings.TrimSpace(line) != "" && seen[key] {
 			continue
 		}
+		seen[key] = true
 		b := buf[cur]
 		b.WriteString(line)
 		b.WriteByte('\n')
@@ -51,6 +68,14 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 		blocks[a] = b.String()
 	}
 	return order, blocks
+}
+
+func indentOf(line string) int {
+	n := 0
+	for n < len(line) && (line[n] == ' ' || line[n] == '\t') {
+		n++
+	}
+	return n
 }
 
 func recipientOnLine(line string, exclude map[string]bool) string {
@@ -68,7 +93,7 @@ func recipientOnLine(line string, exclude map[string]bool) string {
 			return ""
 		}
 	}
-	if strings.HasSuffix(lead, "for") || strings.HasSuffix(lead, "by") {
+	if strings.HasSuffix(lead, "for") || strings.HasSuffix(lead, "by") || strings.Contains(lead, "generated") {
 		return ""
 	}
 	a := normAddr(line[loc[0]:loc[1]])
@@ -136,6 +161,14 @@ var delayPhrases = []string{"has been delayed", "will be retried", "will continu
 func (s *scan) freeText(b *Bounce, text string) []Recipient {
 	ex := s.excluded(b)
 	order, blocks := recipientSegments(text, ex)
+	if len(order) == 0 && fieldsGet(s.top, "X-Failed-Recipients") == "" {
+		// The bounce may be addressed to the failed recipient itself (a
+		// forwarded or re-sent report): look again, excluding only senders.
+		if to := addrOf(fieldsGet(s.top, "To")); ex[to] {
+			delete(ex, to)
+			order, blocks = recipientSegments(text, ex)
+		}
+	}
 	if failed := fieldsGet(s.top, "X-Failed-Recipients"); failed != "" {
 		var want []string
 		for _, p := range strings.Split(failed, ",") {
@@ -143,7 +176,10 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 				want = append(want, a)
 			}
 		}
-		if len(want) > 0 {
+		// The header picks the failed ones among the addresses the text
+		// names; when the text names none of them, the text is the better
+		// witness (the header can be stale), unless it names nobody.
+		if len(want) > 0 && (len(order) == 0 || anyIn(want, blocks)) {
 			order = want
 		}
 	}
@@ -188,6 +224,7 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 		if diag == "" {
 			diag = whole
 		}
+		diag = stripBoilerplate(diag)
 		if len(diag) > 2000 {
 			diag = diag[:2000]
 		}
@@ -214,7 +251,26 @@ func cleanBlock(blk, addr string) string {
 		first := strings.ToLower(strings.Trim(strings.TrimSpace(lines[0]), "<>:\"' "))
 		if first == addr {
 			lines = lines[1:]
+		} else if rest, ok := strings.CutPrefix(strings.TrimLeft(strings.ToLower(lines[0]), " \t<"), addr); ok {
+			// "<a@b>: reason" (Postfix, OpenSMTPD): keep the reason
+			rest = strings.TrimLeft(rest, ">")
+			switch {
+			case strings.HasPrefix(rest, ":"):
+				lines[0] = lines[0][len(lines[0])-len(rest)+1:]
+			case strings.HasPrefix(rest, " on "):
+				// Exchange: "a@b on 6/1/2020 10:00 AM"
+				lines = lines[1:]
+			}
 		}
 	}
 	return foldSpace(strings.Join(lines, " "))
+}
+
+func anyIn(addrs []string, blocks map[string]string) bool {
+	for _, a := range addrs {
+		if _, ok := blocks[a]; ok {
+			return true
+		}
+	}
+	return false
 }

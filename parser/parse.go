@@ -35,6 +35,7 @@ func (e *Error) Error() string { return "parser: " + e.Msg }
 // no header); a damaged message that still says something yields a Bounce.
 func Parse(data []byte) (*Bounce, error) {
 	data = normalizeNewlines(data)
+	data = skipEnvelopeLine(data)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ErrEmpty
 	}
@@ -52,9 +53,27 @@ func Parse(data []byte) (*Bounce, error) {
 		s.addText(rest)
 	}
 	if s.err != nil && len(s.texts) == 0 && s.dsn == nil && s.arf == nil {
-		return nil, s.err
+		// The MIME structure is broken (a boundary that never comes, ...):
+		// read the body as plain text, and report the error only when that
+		// says nothing either.
+		s.addText(rest)
+		b := s.decide()
+		if len(b.Recipients) == 0 {
+			return nil, s.err
+		}
+		return b, nil
 	}
 	return s.decide(), nil
+}
+
+// skipEnvelopeLine drops the "From sender date" line that starts a message
+// taken out of an mbox file.
+func skipEnvelopeLine(data []byte) []byte {
+	if bytes.HasPrefix(data, []byte("From ")) {
+		_, rest := cutLine(data)
+		return rest
+	}
+	return data
 }
 
 // scan collects what the MIME walk finds.
@@ -148,10 +167,32 @@ func (s *scan) addDSN(b []byte) {
 			// a stray line: skip it
 			_, rest = cutLine(b)
 		} else {
-			s.dsn = append(s.dsn, fs)
+			s.dsn = append(s.dsn, splitDSNBlock(fs)...)
 		}
 		b = rest
 	}
+}
+
+// splitDSNBlock splits a block of delivery-status fields written without the
+// blank lines between the per-message part and each recipient's part: a new
+// part begins at a Final-Recipient or Original-Recipient field the current
+// part already has, or that follows the Reporting-MTA of the per-message part.
+func splitDSNBlock(fs []Field) [][]Field {
+	var out [][]Field
+	start := 0
+	has := map[string]bool{}
+	for i, f := range fs {
+		n := strings.ToLower(f.Name)
+		if n == "final-recipient" || n == "original-recipient" {
+			if i > start && (has[n] || has["reporting-mta"] && !has["final-recipient"] && !has["original-recipient"]) {
+				out = append(out, fs[start:i])
+				start = i
+				clear(has)
+			}
+		}
+		has[n] = true
+	}
+	return append(out, fs[start:])
 }
 
 func (s *scan) setOriginal(b []byte) {

@@ -9,13 +9,27 @@ var (
 	// an enhanced status code: class.subject.detail, not part of an IP
 	// address or a version number
 	statusRe = regexp.MustCompile(`(?:^|[^0-9.])([245]\.\d{1,3}\.\d{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
-	// a reply code followed by an enhanced status code
-	replyStatusRe = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5]\d)[ \-]+#?([245]\.\d{1,3}\.\d{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
+	// a reply code followed by an enhanced status code ("550 5.1.1",
+	// "550-5.1.1", "550-'5.7.1", "550 #5.1.1")
+	replyStatusRe = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5]\d)[ \-'"]+[#(]?([245]\.\d{1,3}\.\d{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
 	// a reply code standing alone
-	replyRe = regexp.MustCompile(`(?:^|[\s(\[<:;"'=#])([245][0-5]\d)(?:[\s\-:,;.)\]]|$)`)
+	replyRe = regexp.MustCompile(`(?:^|[\s(\[<:;"'=#])([245][0-5]\d)(?:[\s\-:,;)\]>'"]|\.(?:[^0-9]|$)|$)`)
 	// an e-mail address
 	addrRe = regexp.MustCompile(`[\p{L}\p{N}!#$%&'*+/=?^_{|}~.\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
 )
+
+// validReply holds the SMTP reply codes servers send for a failure or a
+// delivery (RFC 5321, RFC 3463 users, RFC 4954 AUTH, RFC 7504). A number that
+// is not one of them ("571", "426") is not taken for a reply code.
+var validReply = map[string]bool{
+	"211": true, "214": true, "220": true, "221": true, "250": true, "251": true, "252": true, "354": true,
+	"421": true, "422": true, "431": true, "432": true, "441": true, "442": true, "446": true, "447": true,
+	"449": true, "450": true, "451": true, "452": true, "453": true, "454": true, "455": true, "458": true,
+	"459": true, "471": true,
+	"500": true, "501": true, "502": true, "503": true, "504": true, "521": true, "523": true, "525": true, "524": true,
+	"530": true, "534": true, "535": true, "538": true, "550": true, "551": true, "552": true, "553": true,
+	"554": true, "555": true, "556": true, "557": true,
+}
 
 // firstStatus returns the first enhanced status code in s.
 func firstStatus(s string) string {
@@ -25,28 +39,91 @@ func firstStatus(s string) string {
 	return ""
 }
 
+// replyAt reports whether the reply code candidate at s[i:j] stands alone:
+// a known code, not a piece of an IPv6 address ("2606:2800:220:6d").
+func replyAt(s string, i, j int) bool {
+	if !validReply[s[i:j]] {
+		return false
+	}
+	if i >= 2 && s[i-1] == ':' && isHex(s[i-2]) && j < len(s) && s[j] == ':' {
+		return false
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// textCodes finds the reply code and the enhanced status code a diagnostic
+// text gives. A reply code written with a status code ("550 5.1.1") is
+// preferred to codes standing alone. The first answer counts, unless it quotes
+// an inner one: "554 4.4.7 Message expired <421 4.4.2 Connection timed out>",
+// "554 <a@b>... 550 Host unknown".
+func textCodes(diag string) (reply, status string) {
+	first := -1
+	for _, m := range replyStatusRe.FindAllStringSubmatchIndex(diag, 8) {
+		if !replyAt(diag, m[2], m[3]) {
+			continue
+		}
+		if first < 0 {
+			first = m[2]
+			reply, status = diag[m[2]:m[3]], diag[m[4]:m[5]]
+			continue
+		}
+		if nested(diag, first, m[2]) {
+			reply, status = diag[m[2]:m[3]], diag[m[4]:m[5]]
+		}
+		break
+	}
+	if reply != "" {
+		return reply, status
+	}
+	status = firstStatus(diag)
+	for _, m := range replyRe.FindAllStringSubmatchIndex(diag, 8) {
+		if !replyAt(diag, m[2], m[3]) {
+			continue
+		}
+		if first < 0 {
+			first = m[2]
+			reply = diag[m[2]:m[3]]
+			continue
+		}
+		if nested(diag, first, m[2]) {
+			reply = diag[m[2]:m[3]]
+		}
+		break
+	}
+	return reply, status
+}
+
+// nested reports whether the code at j is an answer quoted inside the one at
+// i: close after it, and opened by "<", a quote or sendmail's "... ".
+func nested(s string, i, j int) bool {
+	if j-i > 160 {
+		return false
+	}
+	pre := strings.TrimRight(s[i:j], " ")
+	return strings.HasSuffix(pre, "<") && !strings.HasSuffix(pre, "<<<") || strings.HasSuffix(pre, "'") ||
+		strings.HasSuffix(pre, "\"") || strings.HasSuffix(pre, "...")
+}
+
 // codesFrom pulls the reply code and the enhanced status code out of a
 // diagnostic text. fieldStatus is the status a DSN field gave: a code in the
-// text wins over a generic one (X.0.0) in the field.
+// text of the same class wins over the field, for the text is the remote
+// server's own answer and the field often a generic translation of it.
+// A reply code whose class disagrees with the status is dropped.
 func codesFrom(diag, fieldStatus string) (reply, status string) {
-	var textStatus string
-	if m := replyStatusRe.FindStringSubmatch(diag); m != nil {
-		reply, textStatus = m[1], m[2]
-	} else {
-		textStatus = firstStatus(diag)
-		if m := replyRe.FindStringSubmatch(diag); m != nil {
-			reply = m[1]
-		}
-	}
+	reply, textStatus := textCodes(diag)
 	status = fieldStatus
 	switch {
 	case status == "":
 		status = textStatus
-	case textStatus != "" && textStatus != status && isGeneric(status) && textStatus[0] == status[0]:
+	case textStatus != "" && textStatus[0] == status[0]:
 		status = textStatus
 	}
-	if status == "" && reply != "" {
-		// no enhanced code: nothing to add, the classifier supplies a pseudo code
+	if reply != "" && status != "" && reply[0] != status[0] {
+		reply = ""
 	}
 	return reply, status
 }
@@ -107,12 +184,13 @@ var originalMarkers = []string{
 	"------ original message ------",
 	"original message ----",
 	"unsent message below",
+	"unsent message follows",
+	"below is a copy of the original message",
 	"undelivered message follows",
 	"returned message follows",
 	"message headers follow",
 	"header of the original message",
 	"headers of the original message",
-	"the original message was received",
 	"content-type: message/rfc822",
 	"------ this is a copy of",
 	"--- mail contents ---",
@@ -292,6 +370,7 @@ var mtaSignatures = []struct{ phrase, mta string }{
 	{"qmail-send program", "qmail"},
 	{"this message was created automatically by mail delivery software", "exim"},
 	{"the postfix program", "postfix"},
+	{"this is the mail system at host", "postfix"},
 	{"postfix", "postfix"},
 	{"transcript of session follows", "sendmail"},
 	{"the following addresses had permanent fatal errors", "sendmail"},

@@ -1,0 +1,117 @@
+package parser
+
+import "strings"
+
+// boilerplate lists the sentences bounce writers wrap around the remote
+// server's words, lower-cased. Each is cut from a diagnostic with the rest of
+// its sentence (up to ". ", ": " or "; "), unless it ends in punctuation
+// itself. What remains is the error text the classifier needs.
+var boilerplate = []string{
+	// Exim
+	"this message was created automatically by",
+	"a message that you sent could not be delivered to",
+	"a message sent by",
+	"could not be delivered to one or more of its recipients.",
+	"this is a permanent error.",
+	"the following address(es) failed:",
+	"the following address(es) deferred:",
+	// qmail
+	"hi. this is the qmail-send program at",
+	"i'm afraid i wasn't able to deliver your message to the following addresses.",
+	"this is a permanent error; i've given up. sorry it didn't work out.",
+	// Postfix
+	"this is the mail system at host",
+	"i'm sorry to have to inform you that your message could not be",
+	"it's attached below.",
+	"for further assistance, please send mail to postmaster.",
+	"if you do so, please include this problem report.",
+	"you can delete your own text from the attached returned message.",
+	// DragonFly dma
+	"this is the dragonfly mail agent",
+	"there was an error delivering your mail to",
+	// Gmail
+	"technical details of permanent failure:",
+	"technical details of temporary failure:",
+	"delivery to the following recipient failed permanently:",
+	"delivery to the following recipients failed permanently:",
+	"delivery to the following recipient has been delayed:",
+	"the error that the other server returned was:",
+	"the response from the remote server was:",
+	"** message not delivered **",
+	"** address not found **",
+	// OpenSMTPD
+	"please note that this is only a temporary failure report.",
+	"the message is kept in the queue for up to",
+	"you do not need to resend the message to these recipients.",
+	"you do not need to re-send the message to these recipients.",
+	"an error has occurred while attempting to deliver a message for the following list of recipients:",
+	// Sendmail
+	"----- transcript of session follows -----",
+	"----- the following addresses had permanent fatal errors -----",
+	"----- the following addresses had permanent delivery errors -----",
+	"----- the following addresses had transient non-fatal errors -----",
+	"----- non-delivered information -----",
+	// Exchange
+	"your message did not reach some or all of the intended recipients.",
+	"did not reach the following recipient(s):",
+}
+
+// stripBoilerplate removes the writer's set phrases from a folded diagnostic.
+// When nothing would remain, the text is kept as it was.
+func stripBoilerplate(d string) string {
+	l := strings.ToLower(d)
+	var cut [][2]int
+	for _, p := range boilerplate {
+		from := 0
+		for {
+			i := strings.Index(l[from:], p)
+			if i < 0 {
+				break
+			}
+			i += from
+			j := i + len(p)
+			if last := p[len(p)-1]; last != '.' && last != ':' && last != ';' && last != '-' && last != '*' {
+				j = sentenceEnd(l, j)
+			}
+			cut = append(cut, [2]int{i, j})
+			from = j
+		}
+	}
+	if len(cut) == 0 {
+		return d
+	}
+	keep := make([]bool, len(d))
+	for i := range keep {
+		keep[i] = true
+	}
+	for _, c := range cut {
+		for k := c[0]; k < c[1] && k < len(d); k++ {
+			keep[k] = false
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(d); i++ {
+		if keep[i] {
+			b.WriteByte(d[i])
+		}
+	}
+	out := foldSpace(b.String())
+	if strings.Trim(out, " .:;-*") == "" {
+		return d
+	}
+	return out
+}
+
+// sentenceEnd returns the index just past the end of the sentence that goes
+// on at i: a ".", ":" or ";" followed by a space or the end of the text.
+func sentenceEnd(l string, i int) int {
+	for k := i; k < len(l); k++ {
+		switch l[k] {
+		case '.', ':', ';':
+			if k+1 == len(l) || l[k+1] == ' ' {
+				return k + 1
+			}
+		}
+	}
+	return len(l)
+}
