@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -255,7 +256,7 @@ func (r *Reader) openStream(id string, rd io.Reader, c io.Closer, size int64) (s
 		closeQuiet(c)
 		return nil, newError(id, err)
 	}
-	if string(head) == "From " {
+	if string(head) == "From " && !crOnlyFirstLine(r.br) {
 		return &mbox{id: id, c: c}, nil
 	}
 	if size > r.max {
@@ -483,3 +484,13 @@ func (m *maildir) close() error { m.entries = nil; return nil }
 
 // idN returns the id of the n-th message of an mbox.
 func idN(id string, n int) string { return id + "#" + strconv.Itoa(n) }
+
+// crOnlyFirstLine reports whether the buffered input's first line ends with a
+// lone CR: a message saved with CR line ends and its "From " line, which is
+// read as one message (the parser drops the "From " line) rather than as an
+// mbox, whose separators are LF-terminated.
+func crOnlyFirstLine(br *bufio.Reader) bool {
+	head, _ := br.Peek(1024)
+	i := bytes.IndexAny(head, "\r\n")
+	return i >= 0 && head[i] == '\r' && (i+1 >= len(head) || head[i+1] != '\n')
+}

@@ -43,14 +43,14 @@ func Parse(data []byte) (*Bounce, error) {
 	if len(top) == 0 {
 		return nil, &Error{"no header fields: not a mail message"}
 	}
-	s := &scan{}
-	s.top = top
-	ent, err := message.Read(bytes.NewReader(data))
-	if ent != nil && (err == nil || message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
-		s.walk(ent, 0)
-	} else {
-		// go-message refused the header: read the body as plain text.
-		s.addText(rest)
+	s := walkMessage(data, top, rest)
+	if s.err != nil && strings.Contains(s.err.Error(), "malformed MIME header") {
+		// A part header whose parameter line lost its folding white space
+		// ("Content-Type: multipart/alternative;" then "boundary=..." at the
+		// start of a line): fold it back and read again.
+		if fixed, ok := refoldParams(data); ok {
+			s = walkMessage(fixed, top, rest)
+		}
 	}
 	if s.err != nil && len(s.texts) == 0 && s.dsn == nil && s.arf == nil {
 		// The MIME structure is broken (a boundary that never comes, ...):
@@ -74,6 +74,55 @@ func skipEnvelopeLine(data []byte) []byte {
 		return rest
 	}
 	return data
+}
+
+func walkMessage(data []byte, top []Field, rest []byte) *scan {
+	s := &scan{top: top}
+	ent, err := message.Read(bytes.NewReader(data))
+	if ent != nil && (err == nil || message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
+		s.walk(ent, 0)
+	} else {
+		// go-message refused the header: read the body as plain text.
+		s.addText(rest)
+	}
+	return s
+}
+
+// refoldParams indents a line that holds a MIME parameter ("name=value") right
+// after a header line ending in ";", the shape of a Content-Type whose
+// continuation line lost its leading white space.
+func refoldParams(data []byte) ([]byte, bool) {
+	var out bytes.Buffer
+	changed := false
+	prevSemi := false
+	for len(data) > 0 {
+		line, rest := cutLine(data)
+		t := bytes.TrimSpace(line)
+		if prevSemi && len(line) > 0 && line[0] != ' ' && line[0] != '\t' && isParamLine(t) {
+			out.WriteByte('\t')
+			changed = true
+		}
+		out.Write(line)
+		if rest != nil || (len(data) > len(line)) {
+			out.WriteByte('\n')
+		}
+		prevSemi = bytes.HasSuffix(t, []byte(";"))
+		data = rest
+	}
+	return out.Bytes(), changed
+}
+
+func isParamLine(t []byte) bool {
+	i := bytes.IndexByte(t, '=')
+	if i <= 0 || bytes.IndexByte(t[:i], ':') >= 0 {
+		return false
+	}
+	for _, c := range t[:i] {
+		if !(c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '*') {
+			return false
+		}
+	}
+	return true
 }
 
 // scan collects what the MIME walk finds.

@@ -1,0 +1,124 @@
+package pipeline
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bouncer-mail/bouncer/mailbox"
+	"github.com/bouncer-mail/bouncer/report"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// analyzeInputs runs the pipeline over inputs and returns the results in order.
+func analyzeInputs(t *testing.T, inputs ...string) []*Result {
+	t.Helper()
+	src := mailbox.NewReader(inputs, mailbox.Options{})
+	defer src.Close()
+	var out []*Result
+	require.NoError(t, Run(src, Options{}, func(r *Result) error {
+		out = append(out, r)
+		return nil
+	}))
+	return out
+}
+
+// essence keeps what must not depend on line ends or on the container.
+func essence(recs []report.Record) []string {
+	var out []string
+	for _, r := range recs {
+		out = append(out, strings.Join([]string{r.Recipient, r.Action, r.Status, r.ReplyCode, r.Reason,
+			boolStr(r.HardBounce), r.Diagnostic, r.RemoteMTA, r.Command, r.Date, r.MessageID, r.Subject}, "|"))
+	}
+	return out
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// Every message under crlf/ and cr/ gives the same records as its twin in bsd/.
+func TestCorpusLineEndsGiveSameRecords(t *testing.T) {
+	dir := corpusDir(t)
+	for _, sub := range []string{"crlf", "cr"} {
+		files, err := filepath.Glob(filepath.Join(dir, sub, "*.eml"))
+		require.NoError(t, err)
+		require.NotEmpty(t, files)
+		for _, f := range files {
+			twin := filepath.Join(dir, "bsd", filepath.Base(f))
+			got := analyzeInputs(t, f)
+			want := analyzeInputs(t, twin)
+			require.Len(t, got, 1, f)
+			require.Len(t, want, 1, twin)
+			assert.NoError(t, got[0].Err, f)
+			assert.Equal(t, essence(want[0].Records), essence(got[0].Records), "%s differs from %s", f, twin)
+		}
+	}
+}
+
+// mbox/mbox-0 gives the same records as the files of from-mbox/.
+func TestCorpusMboxMatchesFiles(t *testing.T) {
+	dir := corpusDir(t)
+	fromBox := analyzeInputs(t, filepath.Join(dir, "mbox", "mbox-0"))
+	fromFiles := analyzeInputs(t, filepath.Join(dir, "from-mbox"))
+	require.Len(t, fromBox, 37)
+	require.Len(t, fromFiles, 37)
+	records := 0
+	for i := range fromBox {
+		assert.Equal(t, essence(fromFiles[i].Records), essence(fromBox[i].Records), "message %d: %s vs %s",
+			i+1, fromBox[i].Source, fromFiles[i].Source)
+		records += len(fromBox[i].Records)
+	}
+	assert.GreaterOrEqual(t, records, 37, "every message of mbox-0 is a bounce")
+}
+
+// Nothing under broken/ crashes or hangs; what cannot be read gets an error
+// naming what is wrong.
+func TestCorpusBrokenInputs(t *testing.T) {
+	dir := corpusDir(t)
+	files, err := filepath.Glob(filepath.Join(dir, "broken", "*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		done := make(chan []*Result, 1)
+		go func() { done <- analyzeInputs(t, f) }()
+		select {
+		case res := <-done:
+			require.Len(t, res, 1, f)
+			if res[0].Err != nil {
+				assert.NotEmpty(t, res[0].Err.Error())
+				assert.Contains(t, res[0].Source, filepath.Base(f))
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: no answer after 20s", f)
+		}
+	}
+}
+
+// Nothing under not/ yields a record.
+func TestCorpusNotBounces(t *testing.T) {
+	dir := corpusDir(t)
+	res := analyzeInputs(t, filepath.Join(dir, "not"))
+	require.NotEmpty(t, res)
+	for _, r := range res {
+		assert.NoError(t, r.Err, r.Source)
+		assert.Empty(t, r.Records, "%s is not a bounce", r.Source)
+	}
+}
+
+// Every bsd/ file parses without error, rows or not.
+func TestCorpusAllParse(t *testing.T) {
+	dir := corpusDir(t)
+	res := analyzeInputs(t, filepath.Join(dir, "bsd"))
+	require.Greater(t, len(res), 400)
+	for _, r := range res {
+		assert.NoError(t, r.Err, r.Source)
+	}
+	_ = os.Getenv
+}
