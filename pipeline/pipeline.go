@@ -40,6 +40,9 @@ type Options struct {
 	Classifier *classify.Classifier
 	Explain    bool // fill Record.Explain
 	KeepData   bool // keep the raw bytes in Result.Data
+	// Walk, when set, replaces parsing and classifying with this function:
+	// benchmarks use it to measure the same pool around another workload.
+	Walk func(data []byte)
 }
 
 type job struct {
@@ -152,6 +155,10 @@ func analyze(j job, opts *Options) *Result {
 		return r
 	}
 	r := &Result{Source: j.msg.ID}
+	if opts.Walk != nil {
+		opts.Walk(j.msg.Data)
+		return r
+	}
 	if opts.KeepData {
 		r.Data = j.msg.Data
 	}
