@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // csvHeader is the header row of the csv format, in column order.
@@ -37,8 +38,8 @@ func (w *csvWriter) Add(r *Record) error {
 	w.row = append(w.row[:0],
 		r.Source, r.Recipient, r.OriginalRecipient, r.Action, r.Status,
 		r.ReplyCode, r.Reason, strconv.FormatBool(r.HardBounce), r.Side, r.RecommendedAction,
-		r.Diagnostic, r.RemoteMTA, r.ReportingMTA, r.Command, r.Date,
-		r.FeedbackType, r.MessageID, r.Sender, r.Subject, r.Decoder, r.Kind,
+		defuse(r.Diagnostic), r.RemoteMTA, r.ReportingMTA, r.Command, r.Date,
+		r.FeedbackType, r.MessageID, defuse(r.Sender), defuse(r.Subject), r.Decoder, r.Kind,
 		r.Label,
 	)
 	return w.cw.Write(w.row)
@@ -52,4 +53,14 @@ func (w *csvWriter) Close(*Summary) error {
 	w.closed = true
 	w.cw.Flush()
 	return w.cw.Error()
+}
+
+// defuse keeps a spreadsheet from reading a cell that comes from a stranger's
+// message (diagnostic, sender, subject) as a formula: a cell that starts with
+// =, +, -, @, tab or CR gets a leading apostrophe.
+func defuse(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
