@@ -111,9 +111,10 @@ func (s *Subject) Prepare() {
 }
 
 // Fold lower-cases s and folds every run of white space to one space, the
-// form phrases are compared in. The markers of a multi-line SMTP reply that
-// servers repeat at the start of each line ("550-5.7.1 ") are dropped, so
-// that a sentence cut across lines reads whole again.
+// form phrases are compared in. The reply and status codes that servers
+// repeat at the start of each line of a multi-line reply ("550-5.7.1 ",
+// "550 5.7.1 ") are dropped, so that a sentence cut across lines reads whole
+// again; codes are matched by the status and reply_code conditions.
 func Fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -164,16 +165,18 @@ func Fold(s string) string {
 }
 
 // continuation returns the length of a reply-line marker at the start of s,
-// "550-" optionally followed by an enhanced status code, with the white space
-// after it; 0 when there is none.
+// "550-" optionally followed by an enhanced status code, or "550 5.7.1", with
+// the white space after it; 0 when there is none.
 func continuation(s string) int {
-	if len(s) < 5 || !isDigit(s[1]) || !isDigit(s[2]) || s[3] != '-' {
+	if len(s) < 5 || !isDigit(s[1]) || !isDigit(s[2]) || (s[3] != '-' && s[3] != ' ') {
 		return 0
 	}
 	i := 4
-	// an optional status code: d.d{1,3}.d{1,3}
+	// a status code d.d{1,3}.d{1,3}: optional after "550-", required after "550 "
 	if j := statusAt(s[i:]); j > 0 {
 		i += j
+	} else if s[3] == ' ' {
+		return 0
 	}
 	if i >= len(s) || (s[i] != ' ' && s[i] != '\t') {
 		return 0
