@@ -1,6 +1,9 @@
 package rules
 
-import "io"
+import (
+	"io"
+	"math/bits"
+)
 
 var ioEOF = io.EOF
 
@@ -12,6 +15,8 @@ type index struct {
 	ac      *automaton
 	entries []entry
 	pos     map[*Rule]int
+	// users[id]: the entries that have phrase id among their phrases
+	users [][]int32
 }
 
 // entry is a rule with its phrase lists as ids of the automaton.
@@ -42,6 +47,12 @@ func buildIndex(rules []*Rule) *index {
 		x.pos[r] = i
 	}
 	x.ac = newAutomaton(phrases)
+	x.users = make([][]int32, len(phrases))
+	for i := range x.entries {
+		for _, id := range x.entries[i].any {
+			x.users[id] = append(x.users[id], int32(i))
+		}
+	}
 	return x
 }
 
@@ -52,6 +63,22 @@ func (x *index) scan(s *Subject) {
 	}
 	if s.idx != x {
 		s.present = x.ac.scan(s.lower, s.present)
+		// which entries have one of their phrases present
+		n := (len(x.entries) + 63) / 64
+		if cap(s.candidates) < n {
+			s.candidates = make(phraseSet, n)
+		}
+		s.candidates = s.candidates[:n]
+		clear(s.candidates)
+		for w, bits := range s.present {
+			for bits != 0 {
+				id := w*64 + bits64(bits)
+				bits &= bits - 1
+				for _, e := range x.users[id] {
+					s.candidates[e>>6] |= 1 << (uint(e) & 63)
+				}
+			}
+		}
 		s.idx = x
 	}
 }
@@ -62,6 +89,9 @@ func (x *index) match(s *Subject, start int, want func(*Rule) bool) (*Rule, Hit)
 	x.scan(s)
 	for i := start; i < len(x.entries); i++ {
 		e := &x.entries[i]
+		if len(e.any) > 0 && !s.candidates.has(int32(i)) {
+			continue // none of its phrases is present
+		}
 		if want != nil && !want(e.rule) {
 			continue
 		}
@@ -110,3 +140,6 @@ func (e *entry) phrases(present phraseSet) (string, bool) {
 		return "", true
 	}
 }
+
+// bits64 is the index of the lowest set bit of a non-zero word.
+func bits64(w uint64) int { return bits.TrailingZeros64(w) }

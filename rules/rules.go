@@ -100,6 +100,8 @@ type Subject struct {
 	ready   bool
 	idx     *index    // the index whose phrases present holds
 	present phraseSet // phrases of idx present in lower
+	// entries of idx with one of their phrases present
+	candidates phraseSet
 }
 
 // Prepare computes the folded form of the text once; Match calls it when the
@@ -479,6 +481,19 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 		}
 		hit = Hit{"status", c}
 	}
+	// phrases before the regex: a set lookup is cheaper than a regex run
+	var phrase string
+	if len(r.phrases) > 0 || len(r.andPhrases) > 0 || len(r.notPhrases) > 0 {
+		var ok bool
+		if e != nil {
+			phrase, ok = e.phrases(s.present)
+		} else {
+			phrase, ok = r.searchPhrases(s)
+		}
+		if !ok {
+			return hit, false
+		}
+	}
 	if r.re != nil {
 		loc := r.re.FindStringIndex(s.Text)
 		if loc == nil {
@@ -486,20 +501,8 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 		}
 		hit = Hit{"regex", s.Text[loc[0]:loc[1]]}
 	}
-	if len(r.phrases) > 0 || len(r.andPhrases) > 0 || len(r.notPhrases) > 0 {
-		var p string
-		var ok bool
-		if e != nil {
-			p, ok = e.phrases(s.present)
-		} else {
-			p, ok = r.searchPhrases(s)
-		}
-		if !ok {
-			return hit, false
-		}
-		if p != "" {
-			hit = Hit{"phrases", p}
-		}
+	if phrase != "" {
+		hit = Hit{"phrases", phrase}
 	}
 	return hit, true
 }
