@@ -128,20 +128,11 @@ func (c *Classifier) Classify(in Input) Verdict {
 // reasonAfter finds the reason given by the first rule after skip that
 // matches and sets one.
 func (c *Classifier) reasonAfter(sub *rules.Subject, skip *rules.Rule) string {
-	past := false
-	for _, r := range c.set.Rules {
-		if r == skip {
-			past = true
-			continue
-		}
-		if !past || r.Set.Reason == "" {
-			continue
-		}
-		if r.Matches(sub) {
-			return r.Set.Reason
-		}
+	r, _ := c.set.MatchAfter(sub, skip, func(r *rules.Rule) bool { return r.Set.Reason != "" })
+	if r == nil {
+		return "undefined"
 	}
-	return "undefined"
+	return r.Set.Reason
 }
 
 // isPermanent tells a permanent (5xx) failure from a temporary one.

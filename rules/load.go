@@ -200,7 +200,7 @@ func Parse(name string, data []byte) (*File, error) {
 var (
 	fileKeys  = []string{"rules", "actions"}
 	ruleKeys  = []string{"name", "description", "match", "set"}
-	matchKeys = []string{"status", "reply_code", "phrases", "regex", "remote_mta", "recipient_domain", "sender_domain", "decoder", "kind", "action"}
+	matchKeys = []string{"status", "reply_code", "phrases", "and_phrases", "not_phrases", "regex", "remote_mta", "recipient_domain", "sender_domain", "decoder", "kind", "action"}
 	setKeys   = []string{"reason", "hard", "side", "action", "label"}
 	textKeys  = []string{"en", "fr"}
 )
@@ -386,5 +386,15 @@ func (s *Set) Match(sub *Subject) (*Rule, Hit) {
 	if !sub.ready {
 		sub.Prepare()
 	}
-	return s.idx.match(sub)
+	return s.idx.match(sub, 0, nil)
+}
+
+// MatchAfter returns the first rule after the rule after that matches sub and
+// for which want holds (want may be nil); nil when none does.
+func (s *Set) MatchAfter(sub *Subject, after *Rule, want func(*Rule) bool) (*Rule, Hit) {
+	i, ok := s.idx.pos[after]
+	if !ok {
+		return nil, Hit{}
+	}
+	return s.idx.match(sub, i+1, want)
 }

@@ -9,6 +9,8 @@
 //	      status: ["5.7.*"]          # enhanced status code, exact or with * parts
 //	      reply_code: ["55x"]        # SMTP reply code, exact or with x digits
 //	      phrases: ["too many messages this hour"]   # any of them, case-insensitive
+//	      and_phrases: ["account"]                   # and also one of these
+//	      not_phrases: ["not listed"]                # and none of these
 //	      regex: 'limit of \d+ messages'             # RE2, case-insensitive unless (?-i)
 //	      remote_mta: ["mx.example.net", ".example.net"]
 //	      recipient_domain: ["example.org"]
@@ -36,6 +38,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Rule is one rule: conditions and what they decide.
@@ -48,8 +52,10 @@ type Rule struct {
 	// Origin is where the rule was read: "file:line".
 	Origin string `yaml:"-"`
 
-	re      *regexp.Regexp
-	phrases []string // lower-cased, whitespace folded
+	re         *regexp.Regexp
+	phrases    []string // lower-cased, whitespace folded
+	andPhrases []string
+	notPhrases []string
 }
 
 // Match holds a rule's conditions. Empty fields are not checked.
@@ -57,6 +63,8 @@ type Match struct {
 	Status          []string `yaml:"status,omitempty"`
 	ReplyCode       []string `yaml:"reply_code,omitempty"`
 	Phrases         []string `yaml:"phrases,omitempty"`
+	AndPhrases      []string `yaml:"and_phrases,omitempty"`
+	NotPhrases      []string `yaml:"not_phrases,omitempty"`
 	Regex           string   `yaml:"regex,omitempty"`
 	RemoteMTA       []string `yaml:"remote_mta,omitempty"`
 	RecipientDomain []string `yaml:"recipient_domain,omitempty"`
@@ -88,8 +96,12 @@ type Subject struct {
 	Kind      string
 	Action    string
 
-	lower string // Text lower-cased with whitespace folded, filled by Prepare
-	ready bool
+	lower   string // Text lower-cased with whitespace folded, filled by Prepare
+	ready   bool
+	idx     *index    // the index whose phrases present holds
+	present phraseSet // phrases of idx present in lower
+	// entries of idx with one of their phrases present
+	candidates phraseSet
 }
 
 // Prepare computes the folded form of the text once; Match calls it when the
@@ -97,17 +109,47 @@ type Subject struct {
 func (s *Subject) Prepare() {
 	s.lower = Fold(s.Text)
 	s.ready = true
+	s.idx = nil
 }
 
 // Fold lower-cases s and folds every run of white space to one space, the
-// form phrases are compared in.
+// form phrases are compared in. The reply and status codes that servers
+// repeat at the start of each line of a multi-line reply ("550-5.7.1 ",
+// "550 5.7.1 ") are dropped, so that a sentence cut across lines reads whole
+// again; codes are matched by the status and reply_code conditions.
 func Fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := true
-	for _, r := range s {
-		switch r {
-		case ' ', '\t', '\n', '\r', '\f', '\v', 0xa0:
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			switch c {
+			case ' ', '\t', '\n', '\r', '\f', '\v':
+				if !space {
+					b.WriteByte(' ')
+					space = true
+				}
+				i++
+				continue
+			}
+			if space && '2' <= c && c <= '5' {
+				if n := continuation(s[i:]); n > 0 {
+					i += n
+					continue
+				}
+			}
+			space = false
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r == 0xa0 || r == 0x3000 {
 			if !space {
 				b.WriteByte(' ')
 				space = true
@@ -115,17 +157,62 @@ func Fold(s string) string {
 			continue
 		}
 		space = false
-		if r < 0x80 {
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-			b.WriteByte(byte(r))
-			continue
+		if l := unicode.ToLower(r); l != r {
+			b.WriteRune(l)
+		} else {
+			b.WriteString(s[i-size : i])
 		}
-		b.WriteString(strings.ToLower(string(r)))
 	}
 	return strings.TrimRight(b.String(), " ")
 }
+
+// continuation returns the length of a reply-line marker at the start of s,
+// "550-" optionally followed by an enhanced status code, or "550 5.7.1", with
+// the white space after it; 0 when there is none.
+func continuation(s string) int {
+	if len(s) < 5 || !isDigit(s[1]) || !isDigit(s[2]) || (s[3] != '-' && s[3] != ' ') {
+		return 0
+	}
+	i := 4
+	// a status code d.d{1,3}.d{1,3}: optional after "550-", required after "550 "
+	if j := statusAt(s[i:]); j > 0 {
+		i += j
+	} else if s[3] == ' ' {
+		return 0
+	}
+	if i >= len(s) || (s[i] != ' ' && s[i] != '\t') {
+		return 0
+	}
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+func statusAt(s string) int {
+	if len(s) < 5 || s[0] < '2' || s[0] > '5' || s[1] != '.' {
+		return 0
+	}
+	i := 2
+	for n := 0; n < 2; n++ {
+		k := i
+		for i < len(s) && isDigit(s[i]) && i-k < 3 {
+			i++
+		}
+		if i == k {
+			return 0
+		}
+		if n == 0 {
+			if i >= len(s) || s[i] != '.' {
+				return 0
+			}
+			i++
+		}
+	}
+	return i
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // Hit says which condition of a rule carried the match, for explanations.
 type Hit struct {
@@ -149,13 +236,15 @@ func (r *Rule) compile() error {
 			return fmt.Errorf("rule %q: reply_code %q is not a reply code or pattern like 55x", r.Name, p)
 		}
 	}
-	r.phrases = r.phrases[:0]
-	for _, p := range m.Phrases {
-		f := Fold(p)
-		if f == "" {
-			return fmt.Errorf("rule %q: empty phrase", r.Name)
-		}
-		r.phrases = append(r.phrases, f)
+	var err error
+	if r.phrases, err = foldAll(r.Name, "phrases", m.Phrases); err != nil {
+		return err
+	}
+	if r.andPhrases, err = foldAll(r.Name, "and_phrases", m.AndPhrases); err != nil {
+		return err
+	}
+	if r.notPhrases, err = foldAll(r.Name, "not_phrases", m.NotPhrases); err != nil {
+		return err
 	}
 	if m.Regex != "" {
 		src := m.Regex
@@ -174,8 +263,21 @@ func (r *Rule) compile() error {
 	return nil
 }
 
+func foldAll(rule, field string, list []string) ([]string, error) {
+	out := make([]string, 0, len(list))
+	for _, p := range list {
+		f := Fold(p)
+		if f == "" {
+			return nil, fmt.Errorf("rule %q: empty phrase in %s", rule, field)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
 func (m *Match) isEmpty() bool {
 	return len(m.Status) == 0 && len(m.ReplyCode) == 0 && len(m.Phrases) == 0 && m.Regex == "" &&
+		len(m.AndPhrases) == 0 && len(m.NotPhrases) == 0 &&
 		len(m.RemoteMTA) == 0 && len(m.RecipientDomain) == 0 && len(m.SenderDomain) == 0 &&
 		len(m.Decoder) == 0 && len(m.Kind) == 0 && len(m.Action) == 0
 }
@@ -221,26 +323,21 @@ func statusMatches(pattern, code string) bool {
 	if code == "" {
 		return false
 	}
-	pp := strings.Split(pattern, ".")
-	cp := strings.Split(code, ".")
-	if len(pp) > len(cp) {
-		return false
-	}
-	if len(pp) < len(cp) && pp[len(pp)-1] != "*" {
-		return false
-	}
-	for i, x := range pp {
-		if x == "*" {
-			if i == len(pp)-1 {
-				return true
+	for {
+		pp, prest, pmore := strings.Cut(pattern, ".")
+		cp, crest, cmore := strings.Cut(code, ".")
+		if pp == "*" {
+			if !pmore {
+				return true // a trailing * matches the rest
 			}
-			continue
-		}
-		if x != cp[i] {
+		} else if pp != cp {
 			return false
 		}
+		if !pmore || !cmore {
+			return pmore == cmore
+		}
+		pattern, code = prest, crest
 	}
-	return true
 }
 
 func replyMatches(pattern, code string) bool {
@@ -285,66 +382,117 @@ func anyOf(list []string, f func(string) bool) (string, bool) {
 	return "", false
 }
 
-// matches reports whether every condition of the rule holds for s, and which
-// condition best explains the match (the text ones first).
-func (r *Rule) matches(s *Subject) (Hit, bool) {
+func anyEqual(list []string, v string) (string, bool) {
+	for _, x := range list {
+		if strings.EqualFold(x, v) {
+			return x, true
+		}
+	}
+	return "", false
+}
+
+func anyHost(list []string, host string) (string, bool) {
+	for _, x := range list {
+		if hostMatches(x, host) {
+			return x, true
+		}
+	}
+	return "", false
+}
+
+func anyReply(list []string, code string) (string, bool) {
+	for _, x := range list {
+		if replyMatches(x, code) {
+			return x, true
+		}
+	}
+	return "", false
+}
+
+func anyStatus(list []string, code string) (string, bool) {
+	for _, x := range list {
+		if statusMatches(x, code) {
+			return x, true
+		}
+	}
+	return "", false
+}
+
+// matchesWith reports whether every condition of the rule holds for s, and
+// which condition best explains the match (the text ones first). With an
+// index entry, the phrases are looked up in the set the index found;
+// without, they are searched in the text.
+func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 	m := &r.Match
 	var hit Hit
 	if len(m.Kind) > 0 {
-		k, ok := anyOf(m.Kind, func(x string) bool { return strings.EqualFold(x, s.Kind) })
+		k, ok := anyEqual(m.Kind, s.Kind)
 		if !ok {
 			return hit, false
 		}
 		hit = Hit{"kind", k}
 	}
 	if len(m.Action) > 0 {
-		a, ok := anyOf(m.Action, func(x string) bool { return strings.EqualFold(x, s.Action) })
+		a, ok := anyEqual(m.Action, s.Action)
 		if !ok {
 			return hit, false
 		}
 		hit = Hit{"action", a}
 	}
 	if len(m.Decoder) > 0 {
-		d, ok := anyOf(m.Decoder, func(x string) bool { return strings.EqualFold(x, s.Decoder) })
+		d, ok := anyEqual(m.Decoder, s.Decoder)
 		if !ok {
 			return hit, false
 		}
 		hit = Hit{"decoder", d}
 	}
 	if len(m.RemoteMTA) > 0 {
-		h, ok := anyOf(m.RemoteMTA, func(x string) bool { return hostMatches(x, s.RemoteMTA) })
+		h, ok := anyHost(m.RemoteMTA, s.RemoteMTA)
 		if !ok {
 			return hit, false
 		}
 		hit = Hit{"remote_mta", h}
 	}
 	if len(m.RecipientDomain) > 0 {
-		h, ok := anyOf(m.RecipientDomain, func(x string) bool { return hostMatches(x, domainOf(s.Recipient)) })
+		h, ok := anyHost(m.RecipientDomain, domainOf(s.Recipient))
 		if !ok {
 			return hit, false
 		}
 		hit = Hit{"recipient_domain", h}
 	}
 	if len(m.SenderDomain) > 0 {
-		h, ok := anyOf(m.SenderDomain, func(x string) bool { return hostMatches(x, domainOf(s.Sender)) })
+		h, ok := anyHost(m.SenderDomain, domainOf(s.Sender))
 		if !ok {
 			return hit, false
 		}
 		hit = Hit{"sender_domain", h}
 	}
 	if len(m.ReplyCode) > 0 {
-		c, ok := anyOf(m.ReplyCode, func(x string) bool { return replyMatches(x, s.ReplyCode) })
+		c, ok := anyReply(m.ReplyCode, s.ReplyCode)
 		if !ok {
 			return hit, false
 		}
 		hit = Hit{"reply_code", c}
 	}
 	if len(m.Status) > 0 {
-		c, ok := anyOf(m.Status, func(x string) bool { return statusMatches(x, s.Status) })
+		c, ok := anyStatus(m.Status, s.Status)
 		if !ok {
 			return hit, false
 		}
 		hit = Hit{"status", c}
+	}
+	// phrases before the regex: a set lookup is cheaper than a regex run
+	var phrase string
+	if len(r.phrases) > 0 || len(r.andPhrases) > 0 || len(r.notPhrases) > 0 {
+		var ok bool
+		if e != nil {
+			phrase, ok = e.phrases(s.present)
+		} else {
+			phrase, ok = r.searchPhrases(s)
+		}
+		if !ok {
+			return hit, false
+		}
 	}
 	if r.re != nil {
 		loc := r.re.FindStringIndex(s.Text)
@@ -353,21 +501,33 @@ func (r *Rule) matches(s *Subject) (Hit, bool) {
 		}
 		hit = Hit{"regex", s.Text[loc[0]:loc[1]]}
 	}
-	if len(r.phrases) > 0 {
-		if !s.ready {
-			s.Prepare()
-		}
-		p, ok := anyOf(r.phrases, func(x string) bool { return strings.Contains(s.lower, x) })
-		if !ok {
-			return hit, false
-		}
-		hit = Hit{"phrases", p}
+	if phrase != "" {
+		hit = Hit{"phrases", phrase}
 	}
 	return hit, true
 }
 
+// searchPhrases is entry.phrases without an index: it searches the text.
+func (r *Rule) searchPhrases(s *Subject) (string, bool) {
+	if !s.ready {
+		s.Prepare()
+	}
+	in := func(x string) bool { return strings.Contains(s.lower, x) }
+	if _, found := anyOf(r.notPhrases, in); found {
+		return "", false
+	}
+	also, found := anyOf(r.andPhrases, in)
+	if len(r.andPhrases) > 0 && !found {
+		return "", false
+	}
+	if len(r.phrases) == 0 {
+		return also, true
+	}
+	return anyOf(r.phrases, in)
+}
+
 // Matches reports whether every condition of the rule holds for s.
 func (r *Rule) Matches(s *Subject) bool {
-	_, ok := r.matches(s)
+	_, ok := r.matchesWith(s, nil)
 	return ok
 }
