@@ -139,21 +139,21 @@ func (r *Rule) compile() error {
 		return fmt.Errorf("rule has no name")
 	}
 	m := &r.Match
-	for _, p := range m.Status {
+	for i, p := range m.Status {
 		if !validStatusPattern(p) {
-			return fmt.Errorf("rule %q: status %q is not a status code or pattern like 5.7.*", r.Name, p)
+			return fieldErr("match.status", i, "rule %q: status %q is not a status code or pattern like 5.7.*", r.Name, p)
 		}
 	}
-	for _, p := range m.ReplyCode {
+	for i, p := range m.ReplyCode {
 		if !validReplyPattern(p) {
-			return fmt.Errorf("rule %q: reply_code %q is not a reply code or pattern like 55x", r.Name, p)
+			return fieldErr("match.reply_code", i, "rule %q: reply_code %q is not a reply code or pattern like 55x", r.Name, p)
 		}
 	}
 	r.phrases = r.phrases[:0]
-	for _, p := range m.Phrases {
+	for i, p := range m.Phrases {
 		f := Fold(p)
 		if f == "" {
-			return fmt.Errorf("rule %q: empty phrase", r.Name)
+			return fieldErr("match.phrases", i, "rule %q: empty phrase", r.Name)
 		}
 		r.phrases = append(r.phrases, f)
 	}
@@ -164,7 +164,7 @@ func (r *Rule) compile() error {
 		}
 		re, err := regexp.Compile(src)
 		if err != nil {
-			return fmt.Errorf("rule %q: regex: %v", r.Name, err)
+			return fieldErr("match.regex", -1, "rule %q: regex: %v", r.Name, err)
 		}
 		r.re = re
 	}
