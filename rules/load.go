@@ -215,7 +215,7 @@ func parseFile(name string, data []byte, reasons map[string]*Reason, actions map
 		if errors.Is(err, errEOF()) {
 			return &File{Name: name}, nil
 		}
-		return nil, yamlError(name, err)
+		return nil, syntaxError(name, data, err)
 	}
 	f := &File{Name: name, Actions: map[string]Text{}}
 	if len(doc.Content) == 0 {

@@ -117,3 +117,47 @@ func at(rn *yaml.Node, path ...string) *yaml.Node {
 	}
 	return rn
 }
+
+// parserProblems are the messages of the YAML library's parser (as opposed
+// to its scanner): it reports their line counted from 0, at the start of the
+// collection the problem is in.
+var parserProblems = map[string]string{
+	"did not find expected ',' or ']'":       "[",
+	"did not find expected ',' or '}'":       "{",
+	"did not find expected '-' indicator":    "-",
+	"did not find expected key":              "",
+	"did not find expected node content":     "",
+	"did not find expected <document start>": "",
+	"found undefined tag handle":             "",
+}
+
+// syntaxError turns a YAML syntax error into an Error with a line counted
+// from 1 and the column of the collection or line it concerns.
+func syntaxError(file string, data []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if _, e := fmt.Sscanf(msg, "line %d:", &line); e == nil {
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+	}
+	opener, parser := parserProblems[msg]
+	if parser {
+		line++ // the parser counts from 0
+		if strings.HasPrefix(msg, "did not find expected") && !strings.Contains(msg, "document") {
+			msg += " (in the list or mapping that starts here)"
+		}
+	}
+	if line == 0 {
+		return &Error{File: file, Msg: msg}
+	}
+	lines := strings.Split(string(data), "\n")
+	col := 1
+	if line <= len(lines) {
+		text := lines[line-1]
+		if i := strings.Index(text, opener); opener != "" && i >= 0 {
+			col = i + 1
+		} else if i := strings.IndexFunc(text, func(r rune) bool { return r != ' ' && r != '\t' }); i >= 0 {
+			col = i + 1
+		}
+	}
+	return &Error{File: file, Line: line, Column: col, Msg: msg}
+}
