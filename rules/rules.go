@@ -164,6 +164,9 @@ func (r *Rule) compile() error {
 		}
 		re, err := regexp.Compile(src)
 		if err != nil {
+			if _, e := regexp.Compile(m.Regex); e != nil {
+				err = e // the message quotes the regex as written
+			}
 			return fieldErr("match.regex", -1, "rule %q: regex: %v", r.Name, err)
 		}
 		r.re = re
