@@ -215,7 +215,7 @@ func parseFile(name string, data []byte, reasons map[string]*Reason, actions map
 		if errors.Is(err, errEOF()) {
 			return &File{Name: name}, nil
 		}
-		return nil, yamlError(name, err)
+		return nil, syntaxError(name, data, err)
 	}
 	f := &File{Name: name, Actions: map[string]Text{}}
 	if len(doc.Content) == 0 {
@@ -243,7 +243,7 @@ func parseFile(name string, data []byte, reasons map[string]*Reason, actions map
 					}
 				}
 				if err := val.Content[j+1].Decode(&t); err != nil {
-					return nil, yamlError(name, err)
+					return nil, decodeError(name, val.Content[j+1], err)
 				}
 				f.Actions[val.Content[j].Value] = t
 			}
@@ -274,11 +274,11 @@ func parseFile(name string, data []byte, reasons map[string]*Reason, actions map
 				}
 				r := &Rule{}
 				if err := rn.Decode(r); err != nil {
-					return nil, yamlError(name, err)
+					return nil, decodeError(name, rn, err)
 				}
 				r.Origin = fmt.Sprintf("%s:%d", name, rn.Line)
 				if err := r.compile(); err != nil {
-					return nil, errAt(rn, "%v", err)
+					return nil, errAt(errNode(rn, err), "%v", err)
 				}
 				if seen[r.Name] {
 					return nil, errAt(rn, "rule %q is defined twice in this file", r.Name)
@@ -289,15 +289,15 @@ func parseFile(name string, data []byte, reasons map[string]*Reason, actions map
 					return nil, errAt(rn, "rule %q sets nothing", r.Name)
 				}
 				if d.Reason != "" && reasons[d.Reason] == nil {
-					return nil, errAt(rn, "rule %q: unknown reason %q (known: %s)", r.Name, d.Reason, strings.Join(sortedKeys(reasons), ", "))
+					return nil, errAt(at(rn, "set", "reason"), "rule %q: unknown reason %q (known: %s)", r.Name, d.Reason, strings.Join(sortedKeys(reasons), ", "))
 				}
 				if d.Side != "" && !contains(Sides, d.Side) {
-					return nil, errAt(rn, "rule %q: side %q is not one of %s", r.Name, d.Side, strings.Join(Sides, ", "))
+					return nil, errAt(at(rn, "set", "side"), "rule %q: side %q is not one of %s", r.Name, d.Side, strings.Join(Sides, ", "))
 				}
 				if d.Action != "" {
 					if _, ok := actions[d.Action]; !ok {
 						if _, ok := f.Actions[d.Action]; !ok && !actionDefinedLater(root, d.Action) {
-							return nil, errAt(rn, "rule %q: action %q is neither built in nor defined under actions", r.Name, d.Action)
+							return nil, errAt(at(rn, "set", "action"), "rule %q: action %q is neither built in nor defined under actions", r.Name, d.Action)
 						}
 					}
 				}

@@ -226,14 +226,14 @@ func (r *Rule) compile() error {
 		return fmt.Errorf("rule has no name")
 	}
 	m := &r.Match
-	for _, p := range m.Status {
+	for i, p := range m.Status {
 		if !validStatusPattern(p) {
-			return fmt.Errorf("rule %q: status %q is not a status code or pattern like 5.7.*", r.Name, p)
+			return fieldErr("match.status", i, "rule %q: status %q is not a status code or pattern like 5.7.*", r.Name, p)
 		}
 	}
-	for _, p := range m.ReplyCode {
+	for i, p := range m.ReplyCode {
 		if !validReplyPattern(p) {
-			return fmt.Errorf("rule %q: reply_code %q is not a reply code or pattern like 55x", r.Name, p)
+			return fieldErr("match.reply_code", i, "rule %q: reply_code %q is not a reply code or pattern like 55x", r.Name, p)
 		}
 	}
 	var err error
@@ -253,7 +253,10 @@ func (r *Rule) compile() error {
 		}
 		re, err := regexp.Compile(src)
 		if err != nil {
-			return fmt.Errorf("rule %q: regex: %v", r.Name, err)
+			if _, e := regexp.Compile(m.Regex); e != nil {
+				err = e // the message quotes the regex as written
+			}
+			return fieldErr("match.regex", -1, "rule %q: regex: %v", r.Name, err)
 		}
 		r.re = re
 	}
@@ -265,10 +268,10 @@ func (r *Rule) compile() error {
 
 func foldAll(rule, field string, list []string) ([]string, error) {
 	out := make([]string, 0, len(list))
-	for _, p := range list {
+	for i, p := range list {
 		f := Fold(p)
 		if f == "" {
-			return nil, fmt.Errorf("rule %q: empty phrase in %s", rule, field)
+			return nil, fieldErr("match."+field, i, "rule %q: empty phrase in %s", rule, field)
 		}
 		out = append(out, f)
 	}

@@ -211,18 +211,18 @@ func TestValidationErrors(t *testing.T) {
 	}
 
 	e = parseErr(t, "rules:\n  - name: x\n    match: {phrases: [a]}\n    set: {reason: nosuchreason}\n")
-	if e.Line != 2 || !strings.Contains(e.Msg, `unknown reason "nosuchreason"`) {
+	if e.Line != 4 || !strings.Contains(e.Msg, `unknown reason "nosuchreason"`) {
 		t.Errorf("unknown reason: got %v", e)
 	}
 
 	e = parseErr(t, "rules:\n  - name: x\n    match: {regex: 'a(b'}\n    set: {reason: blocked}\n")
-	if e.Line != 2 || !strings.Contains(e.Msg, "regex") {
+	if e.Line != 3 || !strings.Contains(e.Msg, "regex") {
 		t.Errorf("bad regex: got %v", e)
 	}
 
 	for _, p := range []string{"5.7.x", "6.1.1", "5..1", "5.1.1.1", "abc"} {
 		e = parseErr(t, "rules:\n  - name: x\n    match: {status: ['"+p+"']}\n    set: {reason: blocked}\n")
-		if e.Line != 2 || !strings.Contains(e.Msg, "status") {
+		if e.Line != 3 || !strings.Contains(e.Msg, "status") {
 			t.Errorf("bad status %q: got %v", p, e)
 		}
 	}

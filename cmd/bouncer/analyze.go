@@ -30,6 +30,7 @@ type analyzeFlags struct {
 	workers     int
 	saveUnknown string
 	rules       listFlag
+	noUserRules bool
 }
 
 func (f *analyzeFlags) register(fs *flag.FlagSet) {
@@ -40,6 +41,7 @@ func (f *analyzeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.workers, "workers", 0, "parsing workers (default: one per core)")
 	fs.StringVar(&f.saveUnknown, "save-unknown", "", "write each bounce whose reason stays undefined to this folder as .eml")
 	fs.Var(&f.rules, "rules", "a rule file to use before the built-in rules (repeatable)")
+	fs.BoolVar(&f.noUserRules, "no-user-rules", false, "skip the rules.d folders ($XDG_CONFIG_HOME/bouncer/rules.d, /etc/bouncer/rules.d)")
 }
 
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -68,7 +70,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bouncer analyze: --lang %q: use en or fr\n", f.lang)
 		return exitUsage
 	}
-	set, err := rules.Load(f.rules)
+	files, err := ruleFiles(f.rules, f.noUserRules)
+	var set *rules.Set
+	if err == nil {
+		set, err = rules.Load(files)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "bouncer analyze:", err)
 		return exitUsage

@@ -2,6 +2,7 @@
 // what failed, why, and what to do about it.
 //
 //	bouncer analyze [flags] PATH...   files, folders, mbox, Maildir, or - for stdin
+//	bouncer rules list|check|test     show, validate and try rule files
 //	bouncer version
 package main
 
@@ -29,6 +30,11 @@ const usage = `usage: bouncer COMMAND [flags] [args]
 commands:
   analyze PATH...   read bounces from files, folders, mbox, Maildir or - (stdin)
                     and report what failed, why, and what to do
+  rules list        show the rules in force, in order, and where each comes from
+  rules check FILE...
+                    validate rule files
+  rules test RULES.yaml... [--] PATH...
+                    list the recipients whose verdict the rule files change
   version           print the version
 
 Run 'bouncer COMMAND -h' for a command's flags.
@@ -42,6 +48,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "analyze":
 		return runAnalyze(args[1:], stdin, stdout, stderr)
+	case "rules":
+		return runRules(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "bouncer", version)
 		return exitOK
