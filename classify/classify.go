@@ -17,6 +17,7 @@ type Input struct {
 	Kind       string // parser kind: dsn, ndr, feedback, auto-reply
 	Decoder    string
 	Action     string // failed, delayed, delivered, ...
+	Command    string // SMTP command the failure answered (RCPT, DATA, ...), "" when unknown
 	Status     string // enhanced status code, "" when none
 	ReplyCode  string // SMTP reply code, "" when none
 	Diagnostic string
@@ -77,6 +78,7 @@ func (c *Classifier) Classify(in Input) Verdict {
 		Decoder:   in.Decoder,
 		Kind:      in.Kind,
 		Action:    in.Action,
+		Command:   in.Command,
 	}
 	v := Verdict{Reason: "undefined", Status: in.Status}
 	rule, hit := c.set.Match(&sub)

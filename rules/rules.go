@@ -17,6 +17,7 @@
 //	      sender_domain: ["example.com"]
 //	      decoder: ["postfix"]
 //	      kind: ["ndr"]
+//	      command: ["DATA"]          # the SMTP command the failure answered
 //	      action: ["failed"]
 //	    set:
 //	      reason: speeding
@@ -71,6 +72,7 @@ type Match struct {
 	SenderDomain    []string `yaml:"sender_domain,omitempty"`
 	Decoder         []string `yaml:"decoder,omitempty"`
 	Kind            []string `yaml:"kind,omitempty"`
+	Command         []string `yaml:"command,omitempty"`
 	Action          []string `yaml:"action,omitempty"`
 }
 
@@ -94,6 +96,7 @@ type Subject struct {
 	Sender    string // envelope or header sender address of the original
 	Decoder   string
 	Kind      string
+	Command   string // SMTP command the failure answered: RCPT, DATA, MAIL, ...
 	Action    string
 
 	lower   string // Text lower-cased with whitespace folded, filled by Prepare
@@ -282,7 +285,7 @@ func (m *Match) isEmpty() bool {
 	return len(m.Status) == 0 && len(m.ReplyCode) == 0 && len(m.Phrases) == 0 && m.Regex == "" &&
 		len(m.AndPhrases) == 0 && len(m.NotPhrases) == 0 &&
 		len(m.RemoteMTA) == 0 && len(m.RecipientDomain) == 0 && len(m.SenderDomain) == 0 &&
-		len(m.Decoder) == 0 && len(m.Kind) == 0 && len(m.Action) == 0
+		len(m.Decoder) == 0 && len(m.Kind) == 0 && len(m.Action) == 0 && len(m.Command) == 0
 }
 
 func validStatusPattern(p string) bool {
@@ -434,6 +437,13 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 			return hit, false
 		}
 		hit = Hit{"kind", k}
+	}
+	if len(m.Command) > 0 {
+		c, ok := anyEqual(m.Command, s.Command)
+		if !ok {
+			return hit, false
+		}
+		hit = Hit{"command", c}
 	}
 	if len(m.Action) > 0 {
 		a, ok := anyEqual(m.Action, s.Action)

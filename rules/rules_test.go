@@ -269,3 +269,27 @@ func TestBuiltinLoads(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandCondition(t *testing.T) {
+	f, err := Parse("cmd.yaml", []byte("rules:\n  - name: data-stage\n    match: {command: [DATA], phrases: [refused]}\n    set: {reason: filtered}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := NewSet(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(cmd string) string {
+		r, _ := set.Match(&Subject{Text: "550 refused", Command: cmd})
+		if r == nil {
+			return ""
+		}
+		return r.Name
+	}
+	if got := at("DATA"); got != "data-stage" {
+		t.Errorf("at DATA: rule %q", got)
+	}
+	if got := at("RCPT"); got == "data-stage" {
+		t.Errorf("at RCPT the data-stage rule matched")
+	}
+}
