@@ -36,6 +36,11 @@ func (s *scan) decide() *Bounce {
 			return b
 		}
 	}
+	if strings.Contains(text, `"notificationType"`) || strings.Contains(text, `"eventType"`) {
+		if sesJSON(text, b) {
+			return b
+		}
+	}
 	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, text) {
 		b.Kind, b.Decoder = KindAutoReply, "rfc3834"
 		if a := addrOf(fieldsGet(s.top, "From")); a != "" {
