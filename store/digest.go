@@ -334,11 +334,14 @@ func (b *builder) add(r *storedRecord) {
 		}
 	}
 	hour := r.at.Truncate(time.Hour)
-	if sender != "" {
-		k := hourKey{sender, hour}
+	if acct := sender; acct != "" || r.Reason == "speeding" {
+		if acct == "" {
+			acct = "(unknown account)"
+		}
+		k := hourKey{acct, hour}
 		rh := b.acctHours[k]
 		if rh == nil {
-			rh = &report.RateHour{Account: sender, Hour: hour, Limit: b.opts.AccountHourLimit}
+			rh = &report.RateHour{Account: acct, Hour: hour, Limit: b.opts.AccountHourLimit}
 			b.acctHours[k] = rh
 		}
 		rh.Bounces++
@@ -397,11 +400,11 @@ func (b *builder) finish() {
 		}
 		name := dom
 		if name == "" {
-			name = "your sending domain"
+			ap.Domain, name = "(unknown)", "DOMAIN"
 		}
 		ap.Check = []string{
 			"SPF: TXT " + name,
-			"DKIM: TXT <selector>._domainkey." + name,
+			"DKIM: TXT SELECTOR._domainkey." + name,
 			"DMARC: TXT _dmarc." + name,
 		}
 		d.AuthFailures = append(d.AuthFailures, *ap)
@@ -482,12 +485,17 @@ func (s *Store) reasonTrends(d *report.Digest, opts *DigestOptions) error {
 		return err
 	}
 	length := opts.To.Sub(opts.From)
-	prev, err := count("m.at >= ? AND m.at < ?", []any{opts.From.Add(-length).Unix(), opts.From.Unix()})
+	// The comparisons leave out the digest's own messages, which may be
+	// dated earlier when they were stored late.
+	outside := func(from, to time.Time) (string, []any) {
+		return "m.at >= ? AND m.at < ? AND NOT (" + where + ")", append([]any{from.Unix(), to.Unix()}, args...)
+	}
+	prev, err := count(outside(opts.From.Add(-length), opts.From))
 	if err != nil {
 		return err
 	}
 	week := 7 * 24 * time.Hour
-	wk, err := count("m.at >= ? AND m.at < ?", []any{opts.From.Add(-week).Unix(), opts.From.Unix()})
+	wk, err := count(outside(opts.From.Add(-week), opts.From))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@
 // what failed, why, and what to do about it.
 //
 //	bouncer analyze [flags] PATH...   files, folders, mbox, Maildir, or - for stdin
+//	bouncer digest [flags] [PATH...]  store new bounces in the history and report them
+//	bouncer suppress [flags]          list the addresses to stop sending to
 //	bouncer version
 package main
 
@@ -29,6 +31,9 @@ const usage = `usage: bouncer COMMAND [flags] [args]
 commands:
   analyze PATH...   read bounces from files, folders, mbox, Maildir or - (stdin)
                     and report what failed, why, and what to do
+  digest [PATH...]  store what is new in the history and report it, problems first;
+                    with no PATH, report a period from the history
+  suppress          list the addresses to stop sending to
   version           print the version
 
 Run 'bouncer COMMAND -h' for a command's flags.
@@ -42,6 +47,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "analyze":
 		return runAnalyze(args[1:], stdin, stdout, stderr)
+	case "digest":
+		return runDigest(args[1:], stdin, stdout, stderr)
+	case "suppress":
+		return runSuppress(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "bouncer", version)
 		return exitOK
