@@ -13,7 +13,8 @@ import (
 
 // DigestOptions choose what a digest covers.
 type DigestOptions struct {
-	// From and To frame the period; the previous period is the same length
+	// From and To frame the period (From excluded, To included: a message
+	// stored at To without a date of its own is in); the previous period is the same length
 	// before From, and the 7-day average is taken over the 7 days before From.
 	From, To time.Time
 	// New restricts the digest to the messages not yet covered by a digest
@@ -41,7 +42,7 @@ func (o *DigestOptions) scope() (string, []any) {
 	if o.New {
 		return "m.run_id IN (SELECT id FROM runs WHERE reported_at IS NULL)", nil
 	}
-	return "m.at >= ? AND m.at < ?", []any{o.From.Unix(), o.To.Unix()}
+	return "m.at > ? AND m.at <= ?", []any{o.From.Unix(), o.To.Unix()}
 }
 
 var notFailure = map[string]bool{"delivered": true, "vacation": true, "feedback": true}
@@ -488,7 +489,7 @@ func (s *Store) reasonTrends(d *report.Digest, opts *DigestOptions) error {
 	// The comparisons leave out the digest's own messages, which may be
 	// dated earlier when they were stored late.
 	outside := func(from, to time.Time) (string, []any) {
-		return "m.at >= ? AND m.at < ? AND NOT (" + where + ")", append([]any{from.Unix(), to.Unix()}, args...)
+		return "m.at > ? AND m.at <= ? AND NOT (" + where + ")", append([]any{from.Unix(), to.Unix()}, args...)
 	}
 	prev, err := count(outside(opts.From.Add(-length), opts.From))
 	if err != nil {
