@@ -100,9 +100,9 @@ func history(t *testing.T) (dir, box, copyBox, db string) {
 	box, copyBox, db = filepath.Join(dir, "box"), filepath.Join(dir, "copy"), filepath.Join(dir, "b.db")
 	fixture(t, box, "dsn-postfix-two-recipients.eml", now1.Add(-3*day), "b1@mx") // alice hard, bob full
 	fixture(t, box, "dsn-postfix-two-recipients.eml", now1.Add(-2*day), "b2@mx") // again, the next day
-	fixture(t, box, "qmail-free-text.eml", now1.Add(-5*time.Hour), "b3@mx")       // henry: blocked (sender side)
-	fixture(t, box, "dsn-rate-limit.eml", now1.Add(-4*time.Hour), "b4@mx")        // dave: speeding (sender side)
-	fixture(t, box, "exim-free-text.eml", now1.Add(-3*time.Hour), "b5@mx")        // ivan: hard
+	fixture(t, box, "qmail-free-text.eml", now1.Add(-5*time.Hour), "b3@mx")      // henry: blocked (sender side)
+	fixture(t, box, "dsn-rate-limit.eml", now1.Add(-4*time.Hour), "b4@mx")       // dave: speeding (sender side)
+	fixture(t, box, "exim-free-text.eml", now1.Add(-3*time.Hour), "b5@mx")       // ivan: hard
 	fixture(t, box, "auto-reply.eml", now1.Add(-2*time.Hour), "b6@mx")
 	fixture(t, box, "arf-abuse.eml", now1.Add(-2*time.Hour), "b7@mx")
 	fixture(t, box, "broken-no-header.eml", now1.Add(-1*time.Hour), "")
