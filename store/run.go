@@ -223,7 +223,7 @@ func headerMessageID(data []byte) string {
 	tp := textproto.NewReader(br)
 	for {
 		line, err := tp.ReadContinuedLine()
-		if line == "" || err != nil && line == "" {
+		if line == "" { // end of the header, or of the input
 			return ""
 		}
 		name, value, ok := strings.Cut(line, ":")
