@@ -22,26 +22,64 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-type analyzeFlags struct {
-	format      string
+// sourceFlags are the flags of every command that reads and classifies
+// messages (analyze, digest).
+type sourceFlags struct {
 	lang        string
-	color       string
-	explain     bool
 	workers     int
-	saveUnknown string
 	rules       listFlag
 	noUserRules bool
 }
 
-func (f *analyzeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.format, "format", "text", "output format: "+strings.Join(report.Formats, ", "))
+func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.lang, "lang", "", "language of the report and actions: en or fr (default from LANG)")
-	fs.StringVar(&f.color, "color", "auto", "colour in the text report: auto, always or never")
-	fs.BoolVar(&f.explain, "explain", false, "say for each recipient which rule decided it")
 	fs.IntVar(&f.workers, "workers", 0, "parsing workers (default: one per core)")
-	fs.StringVar(&f.saveUnknown, "save-unknown", "", "write each bounce whose reason stays undefined to this folder as .eml")
 	fs.Var(&f.rules, "rules", "a rule file to use before the built-in rules (repeatable)")
 	fs.BoolVar(&f.noUserRules, "no-user-rules", false, "skip the rules.d folders ($XDG_CONFIG_HOME/bouncer/rules.d, /etc/bouncer/rules.d)")
+}
+
+// classifier loads the rules and returns the classifier and the language,
+// or a message and an exit code.
+func (f *sourceFlags) classifier(cmd string) (*classify.Classifier, string, int, error) {
+	lang := pickLang(f.lang)
+	if lang == "" {
+		return nil, "", exitUsage, fmt.Errorf("%s: --lang %q: use en or fr", cmd, f.lang)
+	}
+	files, err := ruleFiles(f.rules, f.noUserRules)
+	var set *rules.Set
+	if err == nil {
+		set, err = rules.Load(files)
+	}
+	if err != nil {
+		return nil, "", exitUsage, fmt.Errorf("%s: %w", cmd, err)
+	}
+	cl, err := classify.New(set, lang)
+	if err != nil {
+		return nil, "", exitPartial, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return cl, lang, exitOK, nil
+}
+
+// openSource opens the inputs of analyze and digest: files, folders, mbox,
+// Maildir, or - for stdin.
+func openSource(inputs []string, stdin io.Reader) *mailbox.Reader {
+	return mailbox.NewReader(inputs, mailbox.Options{Stdin: stdin})
+}
+
+type analyzeFlags struct {
+	sourceFlags
+	format      string
+	color       string
+	explain     bool
+	saveUnknown string
+}
+
+func (f *analyzeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.format, "format", "text", "output format: "+strings.Join(report.Formats, ", "))
+	f.sourceFlags.register(fs)
+	fs.StringVar(&f.color, "color", "auto", "colour in the text report: auto, always or never")
+	fs.BoolVar(&f.explain, "explain", false, "say for each recipient which rule decided it")
+	fs.StringVar(&f.saveUnknown, "save-unknown", "", "write each bounce whose reason stays undefined to this folder as .eml")
 }
 
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -65,24 +103,10 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	lang := pickLang(f.lang)
-	if lang == "" {
-		fmt.Fprintf(stderr, "bouncer analyze: --lang %q: use en or fr\n", f.lang)
-		return exitUsage
-	}
-	files, err := ruleFiles(f.rules, f.noUserRules)
-	var set *rules.Set
-	if err == nil {
-		set, err = rules.Load(files)
-	}
+	cl, lang, code, err := f.classifier("bouncer analyze")
 	if err != nil {
-		fmt.Fprintln(stderr, "bouncer analyze:", err)
-		return exitUsage
-	}
-	cl, err := classify.New(set, lang)
-	if err != nil {
-		fmt.Fprintln(stderr, "bouncer analyze:", err)
-		return exitPartial
+		fmt.Fprintln(stderr, err)
+		return code
 	}
 	color, err := wantColor(f.color, stdout)
 	if err != nil {
@@ -100,7 +124,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	src := mailbox.NewReader(inputs, mailbox.Options{Stdin: stdin})
+	src := openSource(inputs, stdin)
 	defer src.Close()
 	tally := pipeline.NewTally()
 	saved := 0

@@ -3,6 +3,8 @@
 //
 //	bouncer analyze [flags] PATH...   files, folders, mbox, Maildir, or - for stdin
 //	bouncer rules list|check|test     show, validate and try rule files
+//	bouncer digest [flags] [PATH...]  store new bounces in the history and report them
+//	bouncer suppress [flags]          list the addresses to stop sending to
 //	bouncer version
 package main
 
@@ -35,6 +37,9 @@ commands:
                     validate rule files
   rules test RULES.yaml... [--] PATH...
                     list the recipients whose verdict the rule files change
+  digest [PATH...]  store what is new in the history and report it, problems first;
+                    with no PATH, report a period from the history
+  suppress          list the addresses to stop sending to
   version           print the version
 
 Run 'bouncer COMMAND -h' for a command's flags.
@@ -50,6 +55,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAnalyze(args[1:], stdin, stdout, stderr)
 	case "rules":
 		return runRules(args[1:], stdin, stdout, stderr)
+	case "digest":
+		return runDigest(args[1:], stdin, stdout, stderr)
+	case "suppress":
+		return runSuppress(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "bouncer", version)
 		return exitOK

@@ -1,0 +1,347 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// section is one part of a digest, laid out as a heading, an optional
+// paragraph per problem, and a table. Every format renders the same
+// sections in the same order.
+type section struct {
+	ID    string
+	Title string
+	Notes []string // paragraphs: what to do
+	Cols  []string
+	Rows  [][]string
+}
+
+const digestTimeFmt = "2006-01-02 15:04 UTC"
+
+// Section ids, in the order they are rendered.
+const (
+	SectionTotals       = "totals"
+	SectionBlocks       = "blocks"
+	SectionAuth         = "auth"
+	SectionRate         = "rate"
+	SectionSMTPAuth     = "smtp-auth"
+	SectionReasons      = "reasons"
+	SectionDomains      = "domains"
+	SectionProviders    = "providers"
+	SectionNewHard      = "new-hard"
+	SectionRepeatedSoft = "repeated-soft"
+	SectionUnreadable   = "unreadable"
+	SectionUnclassified = "unclassified"
+)
+
+// sections returns the digest's non-empty sections, problems first.
+func (d *Digest) sections() []section {
+	var out []section
+	t := d.Totals
+	out = append(out, section{ID: SectionTotals, Title: "Totals", Cols: []string{"", "count"}, Rows: [][]string{
+		{"Messages read", itoa(t.Messages)},
+		{"Bounces", itoa(t.Bounces)},
+		{"Hard (recipients)", itoa(t.Hard)},
+		{"Soft (recipients)", itoa(t.Soft)},
+		{"Auto-replies", itoa(t.AutoReplies)},
+		{"Complaints", itoa(t.Complaints)},
+		{"Not bounces", itoa(t.NotBounces)},
+		{"Unreadable", itoa(t.Unreadable)},
+	}})
+	if len(d.Blocks) > 0 {
+		s := section{ID: SectionBlocks, Title: "Blocked by remote hosts (your side)",
+			Cols: []string{"reason", "remote host", "your IPs named", "count", "example"}}
+		notes := map[string]bool{}
+		for _, b := range d.Blocks {
+			s.Rows = append(s.Rows, []string{b.Reason, b.RemoteHost, strings.Join(b.IPs, ", "), itoa(b.Count), b.Example})
+			if b.ActionText != "" && !notes[b.ActionText] {
+				notes[b.ActionText] = true
+				s.Notes = append(s.Notes, b.ActionText)
+			}
+			if len(b.IPs) > 0 {
+				n := "Check " + strings.Join(b.IPs, ", ") + " on a blocklist such as Spamhaus (https://check.spamhaus.org/)."
+				if !notes[n] {
+					notes[n] = true
+					s.Notes = append(s.Notes, n)
+				}
+			}
+		}
+		out = append(out, s)
+	}
+	if len(d.AuthFailures) > 0 {
+		s := section{ID: SectionAuth, Title: "SPF / DKIM / DMARC failures (your side)",
+			Cols: []string{"sending domain", "named", "count", "records to check", "example"}}
+		for _, a := range d.AuthFailures {
+			s.Rows = append(s.Rows, []string{a.Domain, strings.Join(a.Mechanisms, ", "), itoa(a.Count), strings.Join(a.Check, "; "), a.Example})
+			if a.ActionText != "" && (len(s.Notes) == 0 || s.Notes[0] != a.ActionText) {
+				s.Notes = append(s.Notes, a.ActionText)
+			}
+		}
+		out = append(out, s)
+	}
+	if len(d.RateLimits) > 0 {
+		s := section{ID: SectionRate, Title: "Rate limits (your side)",
+			Cols: []string{"hour", "account or IP", "rate-limit bounces", "all bounces", "over limit"}}
+		over := false
+		for _, r := range d.RateLimits {
+			who := r.Account
+			if who == "" {
+				who = "IP " + r.IP
+			}
+			mark := ""
+			if r.Over {
+				mark = fmt.Sprintf("OVER %d/h", r.Limit)
+				over = true
+			}
+			s.Rows = append(s.Rows, []string{r.Hour.UTC().Format(digestTimeFmt), who, itoa(r.Speeding), itoa(r.Bounces), mark})
+		}
+		n := "Spread your sending over time: a provider may allow about 200 messages an hour per account and 300 an hour per IP; check your outbox for a loop."
+		if over {
+			n = "Hours marked OVER passed the provider's hourly limit. " + n
+		}
+		s.Notes = append(s.Notes, n)
+		out = append(out, s)
+	}
+	if len(d.SMTPAuth) > 0 {
+		s := section{ID: SectionSMTPAuth, Title: "SMTP authentication failures (535)",
+			Cols:  []string{"account", "count", "example"},
+			Notes: []string{"The server refused the account's credentials: check the password your sending software uses and whether the account is locked."}}
+		for _, a := range d.SMTPAuth {
+			s.Rows = append(s.Rows, []string{a.Account, itoa(a.Count), a.Example})
+		}
+		out = append(out, s)
+	}
+	if len(d.Reasons) > 0 {
+		s := section{ID: SectionReasons, Title: "Recipients by reason",
+			Cols: []string{"reason", "count", "previous period", "change", "7-day average"}}
+		for _, r := range d.Reasons {
+			s.Rows = append(s.Rows, []string{r.Reason, itoa(r.Count), itoa(r.Previous), change(r.Count, r.Previous), fmt.Sprintf("%.1f", r.Avg7d)})
+		}
+		out = append(out, s)
+	}
+	if len(d.TopDomains) > 0 {
+		s := section{ID: SectionDomains, Title: "Top recipient domains", Cols: []string{"domain", "failures"}}
+		for _, n := range d.TopDomains {
+			s.Rows = append(s.Rows, []string{n.Name, itoa(n.Count)})
+		}
+		out = append(out, s)
+	}
+	if len(d.TopProviders) > 0 {
+		s := section{ID: SectionProviders, Title: "Top remote providers", Cols: []string{"provider", "failures"}}
+		for _, n := range d.TopProviders {
+			s.Rows = append(s.Rows, []string{n.Name, itoa(n.Count)})
+		}
+		out = append(out, s)
+	}
+	if len(d.NewHard) > 0 {
+		s := section{ID: SectionNewHard, Title: "New hard bounces: addresses to remove",
+			Cols: []string{"address", "reason", "date", "source"}}
+		for _, a := range d.NewHard {
+			s.Rows = append(s.Rows, []string{a.Address, a.Reason, shortDate(a.Date), a.Source})
+		}
+		out = append(out, s)
+	}
+	if len(d.RepeatedSoft) > 0 {
+		s := section{ID: SectionRepeatedSoft, Title: "Repeated soft bounces",
+			Cols: []string{"address", "soft bounces", "days", "last reason", "last"}}
+		for _, a := range d.RepeatedSoft {
+			s.Rows = append(s.Rows, []string{a.Address, itoa(a.Count), itoa(a.Days), a.LastReason, shortDate(a.Last)})
+		}
+		out = append(out, s)
+	}
+	if len(d.Unreadable) > 0 {
+		s := section{ID: SectionUnreadable, Title: "Messages that could not be read", Cols: []string{"source", "error"}}
+		for _, u := range d.Unreadable {
+			s.Rows = append(s.Rows, []string{u.Source, u.Error})
+		}
+		out = append(out, s)
+	}
+	if len(d.Unclassified) > 0 {
+		s := section{ID: SectionUnclassified, Title: "Bounces that could not be classified",
+			Cols:  []string{"address", "date", "diagnostic", "source"},
+			Notes: []string{"Read these bounces; write a rule for the wording if it recurs."}}
+		for _, a := range d.Unclassified {
+			s.Rows = append(s.Rows, []string{a.Address, shortDate(a.Date), a.Diagnostic, a.Source})
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Title returns the digest's one-line title, fit for a mail subject.
+func (d *Digest) Title() string {
+	t := d.Totals
+	return fmt.Sprintf("bouncer digest %s: %d bounces (%d hard, %d soft), %d unreadable",
+		d.To.UTC().Format("2006-01-02"), t.Bounces, t.Hard, t.Soft, t.Unreadable)
+}
+
+// periodLine says what the digest covers.
+func (d *Digest) periodLine() string {
+	p := fmt.Sprintf("%s to %s", d.From.UTC().Format(digestTimeFmt), d.To.UTC().Format(digestTimeFmt))
+	if d.Scope == "new" {
+		return "New messages since the last digest (comparisons: period " + p + ")"
+	}
+	return "Period: " + p
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+func change(cur, prev int) string {
+	switch {
+	case prev == 0 && cur == 0:
+		return "="
+	case prev == 0:
+		return "new"
+	}
+	pct := (cur - prev) * 100 / prev
+	if pct > 0 {
+		return fmt.Sprintf("+%d%%", pct)
+	}
+	if pct == 0 {
+		return "="
+	}
+	return fmt.Sprintf("%d%%", pct)
+}
+
+func shortDate(s string) string {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC().Format(digestTimeFmt)
+	}
+	return s
+}
+
+// cell cleans message-supplied text for a table cell: control characters
+// become spaces, runs of spaces collapse, and long text is cut with "…".
+func cell(s string, max int) string {
+	s = strings.Join(strings.Fields(clean(s)), " ")
+	if max > 0 && utf8.RuneCountInString(s) > max {
+		r := []rune(s)
+		s = string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+const maxCell = 70
+
+// writeDigestText writes the text digest, or Markdown when md is set.
+func writeDigestText(w io.Writer, d *Digest, md bool) error {
+	bw := bufio.NewWriter(w)
+	if md {
+		fmt.Fprintf(bw, "# %s\n\n%s\n", mdEscape(d.Title()), mdEscape(d.periodLine()))
+	} else {
+		title := d.Title()
+		fmt.Fprintf(bw, "%s\n%s\n%s\n", title, strings.Repeat("=", utf8.RuneCountInString(title)), d.periodLine())
+	}
+	for _, s := range d.sections() {
+		bw.WriteString("\n")
+		if md {
+			writeMDSection(bw, &s)
+		} else {
+			writeTextSection(bw, &s)
+		}
+	}
+	return bw.Flush()
+}
+
+func writeTextSection(w *bufio.Writer, s *section) {
+	fmt.Fprintf(w, "%s\n%s\n", s.Title, strings.Repeat("-", utf8.RuneCountInString(s.Title)))
+	for _, n := range s.Notes {
+		fmt.Fprintf(w, "%s\n", wrapText(cell(n, 0), 78))
+	}
+	rows := make([][]string, 0, len(s.Rows)+1)
+	if s.ID != SectionTotals {
+		hdr := make([]string, len(s.Cols))
+		for i, c := range s.Cols {
+			hdr[i] = strings.ToUpper(c)
+		}
+		rows = append(rows, hdr)
+	}
+	for _, r := range s.Rows {
+		c := make([]string, len(r))
+		for i, v := range r {
+			c[i] = cell(v, maxCell)
+		}
+		rows = append(rows, c)
+	}
+	widths := make([]int, len(s.Cols))
+	for _, r := range rows {
+		for i, v := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(v))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		b.WriteString(indent)
+		for i, v := range r {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			b.WriteString(v)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(v)))
+			}
+		}
+		w.WriteString(strings.TrimRight(b.String(), " ") + "\n")
+	}
+}
+
+// wrapText wraps words at width.
+func wrapText(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, word := range strings.Fields(s) {
+		l := utf8.RuneCountInString(word)
+		if n > 0 && n+1+l > width {
+			b.WriteString("\n")
+			n = 0
+		} else if n > 0 {
+			b.WriteString(" ")
+			n++
+		}
+		b.WriteString(word)
+		n += l
+	}
+	return b.String()
+}
+
+var mdReplacer = strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`, "#", `\#`)
+
+func mdEscape(s string) string { return mdReplacer.Replace(s) }
+
+func writeMDSection(w *bufio.Writer, s *section) {
+	fmt.Fprintf(w, "## %s\n\n", mdEscape(s.Title))
+	for _, n := range s.Notes {
+		fmt.Fprintf(w, "%s\n\n", mdEscape(cell(n, 0)))
+	}
+	cols := s.Cols
+	if s.ID == SectionTotals {
+		cols = []string{"", "count"}
+	}
+	w.WriteString("|")
+	for _, c := range cols {
+		fmt.Fprintf(w, " %s |", mdEscape(c))
+	}
+	w.WriteString("\n|")
+	for range cols {
+		w.WriteString(" --- |")
+	}
+	w.WriteString("\n")
+	for _, r := range s.Rows {
+		w.WriteString("|")
+		for _, v := range r {
+			fmt.Fprintf(w, " %s |", mdEscape(cell(v, maxCell)))
+		}
+		w.WriteString("\n")
+	}
+}
+
+func writeDigestJSON(w io.Writer, d *Digest) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
