@@ -122,3 +122,33 @@ func TestCorpusAllParse(t *testing.T) {
 	}
 	_ = os.Getenv
 }
+
+// failingSource gives one message, one message-level error, then dies.
+type failingSource struct{ n int }
+
+func (f *failingSource) Next() (*mailbox.Message, error) {
+	f.n++
+	switch f.n {
+	case 1:
+		return &mailbox.Message{ID: "a", Path: "a", Data: []byte("From: x@example.com\nSubject: hi\n\nhello\n")}, nil
+	case 2:
+		return nil, &mailbox.Error{ID: "b", Err: os.ErrPermission}
+	default:
+		return nil, os.ErrClosed
+	}
+}
+
+func TestRunReportsSourceFailure(t *testing.T) {
+	var got []*Result
+	err := Run(&failingSource{}, Options{}, func(r *Result) error {
+		got = append(got, r)
+		return nil
+	})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, os.ErrClosed)
+	require.Len(t, got, 3)
+	assert.NoError(t, got[0].Err)
+	assert.Equal(t, "b", got[1].Source)
+	assert.ErrorIs(t, got[1].Err, os.ErrPermission)
+	assert.ErrorIs(t, got[2].Err, os.ErrClosed)
+}

@@ -5,6 +5,7 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -53,7 +54,9 @@ type job struct {
 
 // Run reads src to the end and calls emit with each message's result, in
 // input order, from the calling goroutine. It stops early when emit returns
-// an error, and returns that error.
+// an error, and returns that error. An error of the source that is not about
+// one message (a *mailbox.Error) ends the reading: it is emitted as the last
+// result and returned.
 func Run(src Source, opts Options, emit func(*Result) error) error {
 	if opts.Classifier == nil {
 		c, err := classify.New(nil, "en")
@@ -129,7 +132,9 @@ func Run(src Source, opts Options, emit func(*Result) error) error {
 	if emitErr != nil {
 		return emitErr
 	}
-	_ = readErr
+	if readErr != nil {
+		return fmt.Errorf("reading stopped: %w", readErr)
+	}
 	return nil
 }
 
