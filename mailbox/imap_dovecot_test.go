@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bouncer-mail/bouncer/mailbox"
-	"github.com/bouncer-mail/bouncer/mailbox/internal/dovecottest"
+	"github.com/bouncer-mail/bouncer/internal/dovecottest"
 )
 
 // samples returns the project's testdata/*.eml.

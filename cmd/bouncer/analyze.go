@@ -30,6 +30,7 @@ type analyzeFlags struct {
 	workers     int
 	saveUnknown string
 	rules       listFlag
+	imap        imapFlags
 }
 
 func (f *analyzeFlags) register(fs *flag.FlagSet) {
@@ -40,6 +41,7 @@ func (f *analyzeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.workers, "workers", 0, "parsing workers (default: one per core)")
 	fs.StringVar(&f.saveUnknown, "save-unknown", "", "write each bounce whose reason stays undefined to this folder as .eml")
 	fs.Var(&f.rules, "rules", "a rule file to use before the built-in rules (repeatable)")
+	f.imap.register(fs, false)
 }
 
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -48,7 +50,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f analyzeFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bouncer analyze [flags] PATH...   (PATH: file, folder, mbox, Maildir, or - for stdin)")
+		fmt.Fprintln(stderr, "usage: bouncer analyze [flags] PATH|URL...   (PATH: file, folder, mbox, Maildir, or - for stdin;")
+		fmt.Fprintln(stderr, "       URL: imaps://USER@HOST/MAILBOX or imap://USER@HOST/MAILBOX with STARTTLS)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -61,6 +64,14 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(inputs) == 0 {
 		fmt.Fprintln(stderr, "bouncer analyze: no input given (a path, or - for standard input)")
 		fs.Usage()
+		return exitUsage
+	}
+	hasIMAP := false
+	for _, in := range inputs {
+		hasIMAP = hasIMAP || mailbox.IsIMAPURL(in)
+	}
+	if err := f.imap.check(hasIMAP); err != nil {
+		fmt.Fprintln(stderr, "bouncer analyze:", err)
 		return exitUsage
 	}
 	lang := pickLang(f.lang)
@@ -94,42 +105,18 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	src := mailbox.NewReader(inputs, mailbox.Options{Stdin: stdin})
-	defer src.Close()
-	tally := pipeline.NewTally()
-	saved := 0
-	err = pipeline.Run(src, pipeline.Options{Workers: f.workers, Classifier: cl, Explain: f.explain, KeepData: f.saveUnknown != ""},
-		func(r *pipeline.Result) error {
-			tally.Add(r)
-			if r.Err != nil {
-				fmt.Fprintln(stderr, describeErr(r))
-				return nil
-			}
-			for i := range r.Records {
-				if err := w.Add(&r.Records[i]); err != nil {
-					return err
-				}
-			}
-			if f.saveUnknown != "" && hasUndefined(r) {
-				saved++
-				if err := saveMessage(f.saveUnknown, saved, r); err != nil {
-					fmt.Fprintln(stderr, "bouncer analyze: --save-unknown:", err)
-				}
-			}
-			return nil
-		})
+	env, err := newIMAPEnv(&f.imap, stdin, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "bouncer analyze:", err)
-		return exitPartial
+		return exitUsage
 	}
-	if err := w.Close(&tally.Summary); err != nil {
+	src, err := openSources(inputs, env, stdin, f.imap.newOnly)
+	if err != nil {
 		fmt.Fprintln(stderr, "bouncer analyze:", err)
-		return exitPartial
+		return exitUsage
 	}
-	if tally.Summary.Unreadable > 0 {
-		return exitPartial
-	}
-	return exitOK
+	defer src.Close()
+	return runPass(src, &f, pipeline.Options{Workers: f.workers, Classifier: cl, Explain: f.explain, KeepData: f.saveUnknown != ""}, w, stderr, true)
 }
 
 // describeErr makes one stderr line naming the message and what is wrong.

@@ -22,6 +22,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -66,7 +67,9 @@ func Binary() string {
 
 // Start starts a server for the test and stops it at the test's end. It
 // skips the test when Dovecot is missing or the test does not run as root.
-func Start(t testing.TB) *Server {
+// Extra lines are added to the configuration (such as an imap_capability
+// without MOVE).
+func Start(t testing.TB, extraConf ...string) *Server {
 	t.Helper()
 	bin := Binary()
 	if bin == "" {
@@ -154,6 +157,7 @@ protocol imap {
   imap_idle_notify_interval = 1 secs
 }
 `, dir, s.IMAPSPort, s.IMAPPort, s.IMAPSPort, uid, dh)
+	conf += strings.Join(extraConf, "\n") + "\n"
 	confPath := filepath.Join(dir, "dovecot.conf")
 	must(t, os.WriteFile(confPath, []byte(conf), 0o644))
 
