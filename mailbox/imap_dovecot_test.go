@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/bouncer-mail/bouncer/mailbox"
 	"github.com/bouncer-mail/bouncer/internal/dovecottest"
+	"github.com/bouncer-mail/bouncer/mailbox"
 )
 
 // samples returns the project's testdata/*.eml.
