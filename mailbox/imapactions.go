@@ -117,6 +117,13 @@ func expandMoveBy(tmpl string, o Outcome) string {
 // already applied are not repeated because moved messages have left the
 // mailbox and flags are idempotent.
 func (s *IMAPSource) Finish(ctx context.Context) error {
+	if s.fetch != nil {
+		// The reader stopped early: end the fetch (reading what is left of
+		// the batch) so that the connection takes commands again.
+		s.fetch.Close()
+		s.fetch = nil
+		s.pos = len(s.uids)
+	}
 	steps := s.plan()
 	s.mu.Lock()
 	last := s.lastDone
