@@ -22,8 +22,8 @@ import (
 func TestParseIMAPURL(t *testing.T) {
 	for _, tc := range []struct {
 		in, user, host, mbox, account, id string
-		port                               int
-		implicit                           bool
+		port                              int
+		implicit                          bool
 	}{
 		{"imaps://postmaster@example.com@ssl0.ovh.net/INBOX", "postmaster@example.com", "ssl0.ovh.net", "INBOX", "postmaster@example.com@ssl0.ovh.net",
 			"imap://postmaster%40example.com@ssl0.ovh.net/INBOX;UIDVALIDITY=7;UID=42", 993, true},
