@@ -149,7 +149,8 @@ type IMAPSource struct {
 	delim       rune
 	uidValidity uint32
 	opened      bool
-	failed      bool // the connection failed: Next returns io.EOF
+	failed      bool  // the connection failed: Next returns io.EOF
+	err         error // why
 	warned      map[string]bool
 
 	uids    []imap.UID // selected, ascending
@@ -167,6 +168,7 @@ type IMAPSource struct {
 	hasPrev  bool
 
 	newMail chan struct{}
+	from    imap.UID // lowest UID a rescan selects
 }
 
 // NewIMAPSource returns a source for the mailbox named by u. Nothing is
@@ -344,11 +346,13 @@ func (s *IMAPSource) Open(ctx context.Context) error {
 	s.opened = true
 	if err := s.connect(ctx); err != nil {
 		s.failed = true
-		return s.errorf("%w", err)
+		s.err = s.errorf("%w", err)
+		return s.err
 	}
 	if err := s.selectUIDs(); err != nil {
 		s.failed = true
-		return s.errorf("%w", err)
+		s.err = s.errorf("%w", err)
+		return s.err
 	}
 	return nil
 }
@@ -357,7 +361,9 @@ func (s *IMAPSource) Open(ctx context.Context) error {
 // an *Error naming the mailbox.
 func (s *IMAPSource) open() error {
 	if err := s.Open(context.Background()); err != nil {
-		return &Error{ID: s.URL.String(), Err: errors.Unwrap(err)}
+		e := &Error{ID: s.URL.String(), Err: errors.Unwrap(err)}
+		s.err = e
+		return e
 	}
 	return nil
 }
@@ -410,13 +416,6 @@ func (s *IMAPSource) Selected() int { return len(s.uids) }
 
 func (s *IMAPSource) selectUIDs() error {
 	sel := &s.opts.Selection
-	crit := &imap.SearchCriteria{}
-	if !sel.Since.IsZero() {
-		crit.Since = sel.Since
-	}
-	if sel.Unseen {
-		crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
-	}
 	var from imap.UID = 1
 	if st, ok, err := s.loadState(); err != nil {
 		return err
@@ -429,6 +428,19 @@ func (s *IMAPSource) selectUIDs() error {
 				from = imap.UID(st.LastUID) + 1
 			}
 		}
+	}
+	return s.search(from)
+}
+
+// search selects the UIDs from "from" up that match the selection.
+func (s *IMAPSource) search(from imap.UID) error {
+	sel := &s.opts.Selection
+	crit := &imap.SearchCriteria{}
+	if !sel.Since.IsZero() {
+		crit.Since = sel.Since
+	}
+	if sel.Unseen {
+		crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
 	}
 	if from > 1 {
 		var set imap.UIDSet
@@ -449,6 +461,70 @@ func (s *IMAPSource) selectUIDs() error {
 	}
 	sort.Slice(kept, func(i, j int) bool { return kept[i] < kept[j] })
 	s.uids = kept
+	s.from = from
+	if len(kept) > 0 {
+		s.from = kept[len(kept)-1] + 1
+	}
+	return nil
+}
+
+// Err returns the error that ended the connection, nil while it works.
+func (s *IMAPSource) Err() error {
+	if !s.failed {
+		return nil
+	}
+	return s.err
+}
+
+// Rescan selects the messages that arrived since the last selection (UIDs
+// above those selected), for another round of Next, Done and Finish. Call
+// it after Finish.
+func (s *IMAPSource) Rescan() error {
+	if s.c == nil || s.failed {
+		return s.errorf("not connected")
+	}
+	s.mu.Lock()
+	s.outcomes = map[imap.UID]Outcome{}
+	s.doneIdx = 0
+	s.mu.Unlock()
+	s.pos, s.read = 0, 0
+	if err := s.search(s.from); err != nil {
+		return s.fail("rescan", err)
+	}
+	return nil
+}
+
+// WaitNew waits with IDLE until the server announces new messages, ctx is
+// done, or max has passed (servers drop clients idle for 30 minutes: call
+// it again). It returns nil in all three cases, and an error when the
+// connection fails.
+func (s *IMAPSource) WaitNew(ctx context.Context, max time.Duration) error {
+	if s.c == nil || s.failed {
+		return s.errorf("not connected")
+	}
+	select {
+	case <-s.newMail:
+		return nil // announced while fetching
+	default:
+	}
+	idle, err := s.c.Idle()
+	if err != nil {
+		return s.fail("IDLE", err)
+	}
+	timer := time.NewTimer(max)
+	defer timer.Stop()
+	select {
+	case <-s.newMail:
+	case <-timer.C:
+	case <-ctx.Done():
+	case <-s.c.Closed():
+	}
+	if err := idle.Close(); err != nil {
+		return s.fail("IDLE", err)
+	}
+	if err := idle.Wait(); err != nil {
+		return s.fail("IDLE", err)
+	}
 	return nil
 }
 
@@ -561,7 +637,9 @@ func (s *IMAPSource) fail(what string, err error) error {
 		s.c = nil
 	}
 	s.fetch = nil
-	return &Error{ID: s.URL.MailboxID(s.uidValidity), Err: fmt.Errorf("imap %s: %w", what, err)}
+	e := &Error{ID: s.URL.MailboxID(s.uidValidity), Err: fmt.Errorf("imap %s: %w", what, err)}
+	s.err = e
+	return e
 }
 
 // readLimited reads a literal whole, or fails with a sizeError past max (the

@@ -1,7 +1,8 @@
 // Command bouncer reads bounce messages (DSNs, NDRs) and tells a postmaster
 // what failed, why, and what to do about it.
 //
-//	bouncer analyze [flags] PATH...   files, folders, mbox, Maildir, or - for stdin
+//	bouncer analyze [flags] PATH|URL...   files, folders, mbox, Maildir, - for stdin, imaps:// mailboxes
+//	bouncer watch [flags] URL...          report new bounces in IMAP mailboxes as they arrive
 //	bouncer version
 package main
 
@@ -27,8 +28,11 @@ func main() {
 const usage = `usage: bouncer COMMAND [flags] [args]
 
 commands:
-  analyze PATH...   read bounces from files, folders, mbox, Maildir or - (stdin)
-                    and report what failed, why, and what to do
+  analyze PATH...   read bounces from files, folders, mbox, Maildir, - (stdin)
+                    or IMAP mailboxes (imaps://USER@HOST/MAILBOX) and report
+                    what failed, why, and what to do
+  watch URL...      report the bounces arriving in IMAP mailboxes (IDLE),
+                    until interrupted
   version           print the version
 
 Run 'bouncer COMMAND -h' for a command's flags.
@@ -42,6 +46,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "analyze":
 		return runAnalyze(args[1:], stdin, stdout, stderr)
+	case "watch":
+		return runWatch(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "bouncer", version)
 		return exitOK

@@ -329,3 +329,42 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// KillSessions kills this server's imap processes (the logged-in
+// sessions), as a dropped connection would end them; the server goes on.
+// It returns how many it killed.
+func (s *Server) KillSessions(t testing.TB) int {
+	t.Helper()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	pgid := s.cmd.Process.Pid
+	entries, err := os.ReadDir("/proc")
+	must(t, err)
+	n := 0
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...
+		open, close := bytes.IndexByte(stat, '('), bytes.LastIndexByte(stat, ')')
+		if open < 0 || close < open {
+			continue
+		}
+		comm := string(stat[open+1 : close])
+		fields := strings.Fields(string(stat[close+1:]))
+		if len(fields) < 3 || comm != "imap" {
+			continue
+		}
+		if g, _ := strconv.Atoi(fields[2]); g == pgid {
+			syscall.Kill(pid, syscall.SIGKILL)
+			n++
+		}
+	}
+	return n
+}
