@@ -58,7 +58,9 @@ func TestWatchPicksUpNewMailAndReconnects(t *testing.T) {
 		done <- watch(ctx, []string{"--ca-file", srv.CAFile, "--move-to", "Done", srv.URL(true, "INBOX")}, strings.NewReader(""), &out, &errb)
 	}()
 	// What is there first.
-	waitFor(t, "the first pass", func() bool { return srv.CountFiles(t, "INBOX") == n-len(sourceIDs(t, out.String())) && out.String() != "" })
+	waitFor(t, "the first pass", func() bool {
+		return srv.CountFiles(t, "INBOX") == n-len(sourceIDs(t, out.String())) && out.String() != ""
+	})
 	first := len(sourceIDs(t, out.String()))
 
 	// A message appended while it idles.
