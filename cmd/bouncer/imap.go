@@ -89,6 +89,15 @@ func (f *imapFlags) check(hasIMAP bool) error {
 			return errors.New("--since, --unseen and --new select IMAP messages: give an imap:// or imaps:// URL")
 		}
 	}
+	ways := 0
+	for _, set := range []bool{f.moveTo != "", f.moveBy != "", f.del} {
+		if set {
+			ways++
+		}
+	}
+	if ways > 1 {
+		return errors.New("--move-to, --move-by and --delete exclude each other: choose one")
+	}
 	if f.del && !f.yes && !f.dryRun {
 		return errors.New("--delete removes messages from the server: confirm with --yes (or try --dry-run)")
 	}
