@@ -404,7 +404,9 @@ func (s *IMAPSource) connect(ctx context.Context) error {
 		s.c = nil
 		return fmt.Errorf("UIDVALIDITY changed from %d to %d while running: nothing more is done", s.uidValidity, sel.UIDValidity)
 	}
+	s.mu.Lock()
 	s.uidValidity = sel.UIDValidity
+	s.mu.Unlock()
 	return nil
 }
 
@@ -460,7 +462,9 @@ func (s *IMAPSource) search(from imap.UID) error {
 		}
 	}
 	sort.Slice(kept, func(i, j int) bool { return kept[i] < kept[j] })
+	s.mu.Lock()
 	s.uids = kept
+	s.mu.Unlock()
 	s.from = from
 	if len(kept) > 0 {
 		s.from = kept[len(kept)-1] + 1
@@ -608,6 +612,12 @@ func (s *IMAPSource) nextFetched() (*Message, error) {
 				}
 				seen = true
 				data, readErr = readLimited(it.Literal, s.opts.MaxMessageSize)
+				if readErr != nil && !errors.Is(readErr, ErrTooLarge) {
+					// The connection broke inside the literal: go no
+					// further (go-imap would read the literal again to
+					// discard it, racing its own reader).
+					return nil, s.fail("UID FETCH", readErr)
+				}
 			}
 		}
 		if uid == 0 || !seen {
@@ -668,7 +678,10 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 
 // Owns reports whether a message id was made by this source.
 func (s *IMAPSource) Owns(id string) bool {
-	return s.uidValidity != 0 && strings.HasPrefix(id, s.URL.MailboxID(s.uidValidity)+";UID=")
+	s.mu.Lock()
+	v := s.uidValidity
+	s.mu.Unlock()
+	return v != 0 && strings.HasPrefix(id, s.URL.MailboxID(v)+";UID=")
 }
 
 // Done records the outcome of the message with this id (ids of other
