@@ -200,17 +200,13 @@ func (e *imapEnv) password(account string) (string, error) {
 	case os.Getenv(passwordEnv) != "":
 		pw = os.Getenv(passwordEnv)
 	default:
-		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-		if err != nil || !term.IsTerminal(int(tty.Fd())) {
-			if tty != nil {
-				tty.Close()
-			}
+		in, ok := e.stdin.(*os.File)
+		if !ok || !term.IsTerminal(int(in.Fd())) {
 			return "", errors.New("no password: set " + passwordEnv + ", use --password-file, or run on a terminal to be asked")
 		}
-		defer tty.Close()
-		fmt.Fprintf(tty, "IMAP password for %s: ", account)
-		b, err := term.ReadPassword(int(tty.Fd()))
-		fmt.Fprintln(tty)
+		fmt.Fprintf(e.stderr, "IMAP password for %s: ", account)
+		b, err := term.ReadPassword(int(in.Fd()))
+		fmt.Fprintln(e.stderr)
 		if err != nil {
 			return "", fmt.Errorf("reading the password: %w", err)
 		}

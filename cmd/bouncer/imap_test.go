@@ -349,3 +349,39 @@ func TestIMAPNewAndUIDVALIDITYChange(t *testing.T) {
 	require.Contains(t, errs, "UIDVALIDITY changed")
 	require.Len(t, sourceIDs(t, out), 1)
 }
+
+// A mailbox path with "/" levels and non-ASCII names (modified UTF-7 on
+// the wire), a password from a file, and a move to a new nested folder.
+func TestIMAPNonASCIIMailboxAndPasswordFile(t *testing.T) {
+	srv := dovecottest.Start(t)
+	imapEnvForTest(t)
+	t.Setenv(passwordEnv, "")
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	require.NoError(t, os.WriteFile(pwFile, []byte(dovecottest.Password+"\n"), 0o600))
+	c := client(t, srv)
+	require.NoError(t, c.Create("Bounces.Réponses", nil).Wait())
+	b, err := os.ReadFile("../../testdata/dsn-rate-limit.eml")
+	require.NoError(t, err)
+	app := c.Append("Bounces.Réponses", int64(len(b)), nil)
+	_, err = app.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, app.Close())
+	_, err = app.Wait()
+	require.NoError(t, err)
+
+	url := "imaps://postmaster@example.com@localhost:" + itoa(srv.IMAPSPort) + "/Bounces/R%C3%A9ponses"
+	code, out, errs := runCmd(t, "analyze", "--password-file", pwFile, "--format", "ndjson", "--ca-file", srv.CAFile, "--move-to", "Archivé/Traité", url)
+	require.Equal(t, exitOK, code, errs)
+	ids := sourceIDs(t, out)
+	require.Len(t, ids, 1)
+	require.Contains(t, ids[0], "/Bounces/R%C3%A9ponses;UIDVALIDITY=")
+	require.Equal(t, 1, countIn(t, srv, "Archivé.Traité"))
+	require.Equal(t, 0, countIn(t, srv, "Bounces.Réponses"))
+	_, err = os.Stat(filepath.Join(srv.Maildir, ".Archiv&AOk-.Trait&AOk-"))
+	require.NoError(t, err, "the folder is stored in modified UTF-7")
+
+	// No password anywhere: a clear error, not a prompt.
+	code, _, errs = runCmd(t, "analyze", "--ca-file", srv.CAFile, url)
+	require.Equal(t, exitPartial, code)
+	require.Contains(t, errs, "no password")
+}
