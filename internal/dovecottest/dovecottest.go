@@ -162,7 +162,7 @@ protocol imap {
 	must(t, os.WriteFile(confPath, []byte(conf), 0o644))
 
 	s.cmd = exec.Command(bin, "-F", "-c", confPath)
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	s.cmd.SysProcAttr = sysProcAttr()
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	must(t, err)
 	defer devnull.Close()
