@@ -60,18 +60,13 @@ func (f *sourceFlags) classifier(cmd string) (*classify.Classifier, string, int,
 	return cl, lang, exitOK, nil
 }
 
-// openSource opens the inputs of analyze and digest: files, folders, mbox,
-// Maildir, or - for stdin.
-func openSource(inputs []string, stdin io.Reader) *mailbox.Reader {
-	return mailbox.NewReader(inputs, mailbox.Options{Stdin: stdin})
-}
-
 type analyzeFlags struct {
 	sourceFlags
 	format      string
 	color       string
 	explain     bool
 	saveUnknown string
+	imap        imapFlags
 }
 
 func (f *analyzeFlags) register(fs *flag.FlagSet) {
@@ -80,6 +75,7 @@ func (f *analyzeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.color, "color", "auto", "colour in the text report: auto, always or never")
 	fs.BoolVar(&f.explain, "explain", false, "say for each recipient which rule decided it")
 	fs.StringVar(&f.saveUnknown, "save-unknown", "", "write each bounce whose reason stays undefined to this folder as .eml")
+	f.imap.register(fs, "analyze")
 }
 
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -88,7 +84,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f analyzeFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bouncer analyze [flags] PATH...   (PATH: file, folder, mbox, Maildir, or - for stdin)")
+		fmt.Fprintln(stderr, "usage: bouncer analyze [flags] PATH|URL...   (PATH: file, folder, mbox, Maildir, or - for stdin;")
+		fmt.Fprintln(stderr, "       URL: imaps://USER@HOST/MAILBOX or imap://USER@HOST/MAILBOX with STARTTLS)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -101,6 +98,14 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(inputs) == 0 {
 		fmt.Fprintln(stderr, "bouncer analyze: no input given (a path, or - for standard input)")
 		fs.Usage()
+		return exitUsage
+	}
+	hasIMAP := false
+	for _, in := range inputs {
+		hasIMAP = hasIMAP || mailbox.IsIMAPURL(in)
+	}
+	if err := f.imap.check(hasIMAP); err != nil {
+		fmt.Fprintln(stderr, "bouncer analyze:", err)
 		return exitUsage
 	}
 	cl, lang, code, err := f.classifier("bouncer analyze")
@@ -124,42 +129,18 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	src := openSource(inputs, stdin)
-	defer src.Close()
-	tally := pipeline.NewTally()
-	saved := 0
-	err = pipeline.Run(src, pipeline.Options{Workers: f.workers, Classifier: cl, Explain: f.explain, KeepData: f.saveUnknown != ""},
-		func(r *pipeline.Result) error {
-			tally.Add(r)
-			if r.Err != nil {
-				fmt.Fprintln(stderr, describeErr(r))
-				return nil
-			}
-			for i := range r.Records {
-				if err := w.Add(&r.Records[i]); err != nil {
-					return err
-				}
-			}
-			if f.saveUnknown != "" && hasUndefined(r) {
-				saved++
-				if err := saveMessage(f.saveUnknown, saved, r); err != nil {
-					fmt.Fprintln(stderr, "bouncer analyze: --save-unknown:", err)
-				}
-			}
-			return nil
-		})
+	env, err := newIMAPEnv(&f.imap, stdin, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "bouncer analyze:", err)
-		return exitPartial
+		return exitUsage
 	}
-	if err := w.Close(&tally.Summary); err != nil {
+	src, err := openSources(inputs, env, stdin, f.imap.newOnly)
+	if err != nil {
 		fmt.Fprintln(stderr, "bouncer analyze:", err)
-		return exitPartial
+		return exitUsage
 	}
-	if tally.Summary.Unreadable > 0 {
-		return exitPartial
-	}
-	return exitOK
+	defer src.Close()
+	return runPass(src, &f, pipeline.Options{Workers: f.workers, Classifier: cl, Explain: f.explain, KeepData: f.saveUnknown != ""}, w, stderr, true)
 }
 
 // describeErr makes one stderr line naming the message and what is wrong.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -58,17 +59,20 @@ func (f *storeFlags) open() (*store.Store, time.Time, error) {
 	return s, now, err
 }
 
-// parseSince reads a duration, with "d" for days as well ("7d", "36h").
-func parseSince(v string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(v, "d"); ok {
-		d, err := strconv.Atoi(n)
-		if err == nil && d > 0 {
-			return time.Duration(d) * 24 * time.Hour, nil
+// parseAge reads a duration back from now: a Go duration (36h, 90m) or whole
+// days or weeks (7d, 2w).
+func parseAge(v string) (time.Duration, error) {
+	if v != "" {
+		units := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+		if u, ok := units[v[len(v)-1]]; ok {
+			if n, err := strconv.Atoi(v[:len(v)-1]); err == nil && n > 0 {
+				return time.Duration(n) * u, nil
+			}
 		}
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("--since %q: use a duration such as 24h or 7d", v)
+		return 0, fmt.Errorf("--since %q: use a duration such as 24h, 7d or 2w", v)
 	}
 	return d, nil
 }
@@ -83,6 +87,7 @@ type digestFlags struct {
 	smtpURL     string
 	smtpPwdFile string
 	always      bool
+	imap        imapFlags
 }
 
 func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -99,6 +104,7 @@ func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.smtpURL, "smtp", "", "SMTP server: smtps://USER@HOST[:465] (TLS) or smtp://USER@HOST[:587] (STARTTLS); password from BOUNCER_SMTP_PASSWORD or --smtp-password-file")
 	fs.StringVar(&f.smtpPwdFile, "smtp-password-file", "", "file holding the SMTP password")
 	fs.BoolVar(&f.always, "always", false, "send the digest mail even when nothing happened")
+	f.imap.register(fs, "digest")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: bouncer digest [flags] [SOURCE...]   (SOURCE: what analyze reads; none: report from the history only)")
 		fs.PrintDefaults()
@@ -113,7 +119,7 @@ func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
 		return code
 	}
-	since, err := parseSince(f.since)
+	since, err := parseAge(f.since)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
@@ -127,6 +133,13 @@ func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	inputs := fs.Args()
+	hasIMAP := false
+	for _, in := range inputs {
+		hasIMAP = hasIMAP || mailbox.IsIMAPURL(in)
+	}
+	if err := f.imap.check(hasIMAP); err != nil {
+		return fail(exitUsage, err)
+	}
 	cl, _, code, err := f.classifier(cmd)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -142,7 +155,19 @@ func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var runID int64
 	if len(inputs) > 0 {
 		var readErrs int
-		runID, readErrs, err = storeSources(st, inputs, stdin, pipeline.Options{Workers: f.workers, Classifier: cl, KeepData: true}, stderr)
+		env, err := newIMAPEnv(&f.imap, stdin, stderr)
+		if err != nil {
+			return fail(exitUsage, err)
+		}
+		// The history keeps how far each mailbox was read: the next digest
+		// takes what is new there.
+		env.state = storeState{st}
+		src, err := openSources(inputs, env, stdin, true)
+		if err != nil {
+			return fail(exitUsage, err)
+		}
+		defer src.Close()
+		runID, readErrs, err = storeSources(st, src, pipeline.Options{Workers: f.workers, Classifier: cl, KeepData: true}, stderr)
 		if err != nil {
 			return fail(exitPartial, err)
 		}
@@ -181,13 +206,12 @@ func validFormat(v string, list []string) bool {
 	return false
 }
 
-// storeSources reads the inputs through the pipeline into the store, as
-// one run. It returns the run's id and the number of inputs that could not
-// be read (messages that could not be parsed are stored and reported, and
-// are not counted there).
-func storeSources(st *store.Store, inputs []string, stdin io.Reader, opts pipeline.Options, stderr io.Writer) (int64, int, error) {
-	src := openSource(inputs, stdin)
-	defer src.Close()
+// storeSources reads the sources through the pipeline into the store, as
+// one run, then applies the IMAP actions asked for and advances the IMAP
+// state, once the messages are stored. It returns the run's id and the
+// number of inputs that could not be read or acted on (messages that could
+// not be parsed are stored and reported, and are not counted there).
+func storeSources(st *store.Store, src *sources, opts pipeline.Options, stderr io.Writer) (int64, int, error) {
 	run, err := st.StartRun()
 	if err != nil {
 		return 0, 0, err
@@ -210,8 +234,11 @@ func storeSources(st *store.Store, inputs []string, stdin io.Reader, opts pipeli
 			m.Date = r.Bounce.Date
 			m.Records = r.Records
 		}
-		_, err := run.Add(m)
-		return err
+		if _, err := run.Add(m); err != nil {
+			return err
+		}
+		src.done(r)
+		return nil
 	})
 	if err != nil {
 		run.Abort()
@@ -219,6 +246,9 @@ func storeSources(st *store.Store, inputs []string, stdin io.Reader, opts pipeli
 	}
 	if err := run.Finish(); err != nil {
 		return 0, readErrs, err
+	}
+	if !src.finish(context.Background(), stderr) {
+		readErrs++
 	}
 	return run.ID, readErrs, nil
 }
@@ -364,4 +394,21 @@ func (m *smtpMailer) send(d *report.Digest, to []string, now time.Time) error {
 		return fmt.Errorf("smtp %s: %w", m.addr, err)
 	}
 	return nil
+}
+
+// storeState keeps the IMAP "done up to" state in the history database.
+type storeState struct{ st *store.Store }
+
+func stateKey(account, mbox string) string { return account + "/" + mbox }
+
+func (s storeState) Load(account, mbox string) (mailbox.IMAPState, bool, error) {
+	v, last, err := s.st.LoadIMAPState(stateKey(account, mbox))
+	if err != nil || v == 0 {
+		return mailbox.IMAPState{}, false, err
+	}
+	return mailbox.IMAPState{UIDValidity: v, LastUID: last}, true, nil
+}
+
+func (s storeState) Save(account, mbox string, state mailbox.IMAPState) error {
+	return s.st.SaveIMAPState(stateKey(account, mbox), state.UIDValidity, state.LastUID)
 }

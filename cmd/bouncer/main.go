@@ -1,10 +1,11 @@
 // Command bouncer reads bounce messages (DSNs, NDRs) and tells a postmaster
 // what failed, why, and what to do about it.
 //
-//	bouncer analyze [flags] PATH...   files, folders, mbox, Maildir, or - for stdin
-//	bouncer rules list|check|test     show, validate and try rule files
-//	bouncer digest [flags] [PATH...]  store new bounces in the history and report them
-//	bouncer suppress [flags]          list the addresses to stop sending to
+//	bouncer analyze [flags] PATH|URL...  files, folders, mbox, Maildir, - for stdin, imaps:// mailboxes
+//	bouncer watch [flags] URL...         report new bounces in IMAP mailboxes as they arrive
+//	bouncer rules list|check|test        show, validate and try rule files
+//	bouncer digest [flags] [SOURCE...]   store new bounces in the history and report them
+//	bouncer suppress [flags]             list the addresses to stop sending to
 //	bouncer version
 package main
 
@@ -30,8 +31,11 @@ func main() {
 const usage = `usage: bouncer COMMAND [flags] [args]
 
 commands:
-  analyze PATH...   read bounces from files, folders, mbox, Maildir or - (stdin)
-                    and report what failed, why, and what to do
+  analyze PATH...   read bounces from files, folders, mbox, Maildir, - (stdin)
+                    or IMAP mailboxes (imaps://USER@HOST/MAILBOX) and report
+                    what failed, why, and what to do
+  watch URL...      report the bounces arriving in IMAP mailboxes (IDLE),
+                    until interrupted
   rules list        show the rules in force, in order, and where each comes from
   rules check FILE...
                     validate rule files
@@ -59,6 +63,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runDigest(args[1:], stdin, stdout, stderr)
 	case "suppress":
 		return runSuppress(args[1:], stdout, stderr)
+	case "watch":
+		return runWatch(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "bouncer", version)
 		return exitOK
