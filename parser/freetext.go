@@ -79,6 +79,9 @@ func indentOf(line string) int {
 }
 
 func recipientOnLine(line string, exclude map[string]bool) string {
+	if strings.IndexByte(line, '@') < 0 {
+		return "" // no address without an "@": spare the regexp
+	}
 	loc := addrRe.FindStringIndex(line)
 	if loc == nil {
 		return ""
