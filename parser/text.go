@@ -6,14 +6,6 @@ import (
 )
 
 var (
-	// an enhanced status code: class.subject.detail, not part of an IP
-	// address or a version number
-	statusRe = regexp.MustCompile(`(?:^|[^0-9.])([245]\.\d{1,3}\.\d{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
-	// a reply code followed by an enhanced status code ("550 5.1.1",
-	// "550-5.1.1", "550-'5.7.1", "550 #5.1.1")
-	replyStatusRe = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5]\d)[ \-'"]+[#(]?([245]\.\d{1,3}\.\d{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
-	// a reply code standing alone
-	replyRe = regexp.MustCompile(`(?:^|[\s(\[<:;"'=#])([245][0-5]\d)(?:[\s\-:,;)\]>'"]|\.(?:[^0-9]|$)|$)`)
 	// an e-mail address
 	addrRe = regexp.MustCompile(`[\p{L}\p{N}!#$%&'*+/=?^_{|}~.\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
 )
@@ -29,14 +21,6 @@ var validReply = map[string]bool{
 	"500": true, "501": true, "502": true, "503": true, "504": true, "521": true, "523": true, "525": true, "524": true,
 	"530": true, "534": true, "535": true, "538": true, "550": true, "551": true, "552": true, "553": true,
 	"554": true, "555": true, "556": true, "557": true,
-}
-
-// firstStatus returns the first enhanced status code in s.
-func firstStatus(s string) string {
-	if m := statusRe.FindStringSubmatch(s); m != nil {
-		return m[1]
-	}
-	return ""
 }
 
 // replyAt reports whether the reply code candidate at s[i:j] stands alone:
@@ -62,17 +46,22 @@ func isHex(c byte) bool {
 // "554 <a@b>... 550 Host unknown".
 func textCodes(diag string) (reply, status string) {
 	first := -1
-	for _, m := range replyStatusRe.FindAllStringSubmatchIndex(diag, 8) {
-		if !replyAt(diag, m[2], m[3]) {
+	for n, from := 0, 0; n < 8; n++ {
+		m, end := nextReplyStatus(diag, from)
+		if end < 0 {
+			break
+		}
+		from = end
+		if !replyAt(diag, m[0], m[1]) {
 			continue
 		}
 		if first < 0 {
-			first = m[2]
-			reply, status = diag[m[2]:m[3]], diag[m[4]:m[5]]
+			first = m[0]
+			reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
 			continue
 		}
-		if nested(diag, first, m[2]) {
-			reply, status = diag[m[2]:m[3]], diag[m[4]:m[5]]
+		if nested(diag, first, m[0]) {
+			reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
 		}
 		break
 	}
@@ -80,17 +69,22 @@ func textCodes(diag string) (reply, status string) {
 		return reply, status
 	}
 	status = firstStatus(diag)
-	for _, m := range replyRe.FindAllStringSubmatchIndex(diag, 8) {
-		if !replyAt(diag, m[2], m[3]) {
+	for n, from := 0, 0; n < 8; n++ {
+		i, end := nextReply(diag, from)
+		if end < 0 {
+			break
+		}
+		from = end
+		if !replyAt(diag, i, i+3) {
 			continue
 		}
 		if first < 0 {
-			first = m[2]
-			reply = diag[m[2]:m[3]]
+			first = i
+			reply = diag[i : i+3]
 			continue
 		}
-		if nested(diag, first, m[2]) {
-			reply = diag[m[2]:m[3]]
+		if nested(diag, first, i) {
+			reply = diag[i : i+3]
 		}
 		break
 	}
