@@ -193,12 +193,19 @@ var originalMarkers = []string{
 	"----- returned message -----",
 }
 
-// originalMarker returns where a quoted original begins in t, or -1.
-func originalMarker(t string) int {
-	l := strings.ToLower(t)
+var originalMarkerPhrases = newPhrases(originalMarkers)
+
+// originalMarker returns where a quoted original begins in x.t, or -1.
+func originalMarker(x lowered) int {
+	t, l := x.t, x.l
 	best := -1
-	for _, m := range originalMarkers {
-		if i := strings.Index(l, m); i >= 0 && (best < 0 || i < best) {
+	for _, m := range originalMarkerPhrases {
+		h := l
+		if best >= 0 {
+			// only an earlier marker matters
+			h = l[:min(len(l), best+len(m.s)-1)]
+		}
+		if i := m.index(h); i >= 0 {
 			best = i
 		}
 	}
@@ -212,9 +219,9 @@ func originalMarker(t string) int {
 	return 0
 }
 
-// originalInText finds the header of a quoted original message in free text.
-func originalInText(t string) []Field {
-	i := originalMarker(t)
+// originalInText finds the header of a quoted original message in free text;
+// i is originalMarker of t.
+func originalInText(t string, i int) []Field {
 	if i < 0 {
 		return nil
 	}
@@ -235,8 +242,8 @@ func originalInText(t string) []Field {
 
 // dsnInText finds RFC 3464 fields written into a text body by MTAs that do not
 // send a proper delivery-status part.
-func dsnInText(t string) [][]Field {
-	l := strings.ToLower(t)
+func dsnInText(x lowered) [][]Field {
+	t, l := x.t, x.l
 	i := strings.Index(l, "final-recipient:")
 	if i < 0 {
 		return nil
@@ -327,7 +334,7 @@ var bouncePhrases = []string{
 
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report.
-func looksLikeBounce(top []Field, subject, text string) bool {
+func looksLikeBounce(top []Field, subject string, text lowered) bool {
 	if fieldsGet(top, "X-Failed-Recipients") != "" {
 		return true
 	}
@@ -350,7 +357,7 @@ func looksLikeBounce(top []Field, subject, text string) bool {
 			break
 		}
 	}
-	l := strings.ToLower(text)
+	l := text.l
 	for _, p := range bouncePhrases {
 		if strings.Contains(l, p) {
 			score++
@@ -385,9 +392,17 @@ var mtaSignatures = []struct{ phrase, mta string }{
 	{"zoho", "zoho"},
 }
 
+var mtaSignaturePhrases = func() []phrase {
+	out := make([]phrase, len(mtaSignatures))
+	for i, sig := range mtaSignatures {
+		out[i] = newPhrase(sig.phrase)
+	}
+	return out
+}()
+
 // detectMTA guesses which MTA or service wrote a bounce, from its header and text.
-func detectMTA(top []Field, text string) string {
-	l := strings.ToLower(text)
+func detectMTA(top []Field, text lowered) string {
+	l := text.l
 	var hdr strings.Builder
 	for _, f := range top {
 		switch strings.ToLower(f.Name) {
@@ -397,9 +412,9 @@ func detectMTA(top []Field, text string) string {
 		}
 	}
 	h := hdr.String()
-	for _, sig := range mtaSignatures {
-		if strings.Contains(l, sig.phrase) {
-			return sig.mta
+	for i, p := range mtaSignaturePhrases {
+		if p.in(l) {
+			return mtaSignatures[i].mta
 		}
 	}
 	for _, sig := range mtaSignatures {
