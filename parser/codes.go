@@ -169,3 +169,101 @@ func nextReply(s string, from int) (start, end int) {
 	}
 	return -1, -1
 }
+
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+func isHostByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-'
+}
+
+// hasPrefixFold reports whether s[i:] starts with the lower-case ASCII p,
+// ignoring ASCII case.
+func hasPrefixFold(s string, i int, p string) bool {
+	if len(s)-i < len(p) {
+		return false
+	}
+	for k := 0; k < len(p); k++ {
+		c := s[i+k]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// remoteHost returns the host name a diagnostic names after "host", "remote
+// server", "mail server" or "mx", as remoteHostRe finds it, or "".
+func remoteHost(s string) string {
+	if !isASCII(s) {
+		// case folding beyond ASCII ("ſ", "K"): leave it to the regexp
+		if m := remoteHostRe.FindStringSubmatch(s); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		j := -1
+		switch s[i] | 0x20 {
+		case 'h':
+			if (i == 0 || !isWordByte(s[i-1])) && hasPrefixFold(s, i, "host") {
+				j = i + 4
+			}
+		case 'r':
+			if hasPrefixFold(s, i, "remote server") {
+				j = i + 13
+			}
+		case 'm':
+			if hasPrefixFold(s, i, "mail server") {
+				j = i + 11
+			} else if (i == 0 || !isWordByte(s[i-1])) && hasPrefixFold(s, i, "mx") {
+				j = i + 2
+			}
+		}
+		if j < 0 {
+			continue
+		}
+		if h := hostAfter(s, j); h != "" {
+			return h
+		}
+	}
+	return ""
+}
+
+// hostAfter reads `\s+\[?([a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)` at s[j:]
+// (any case) and returns the group, or "".
+func hostAfter(s string, j int) string {
+	k := j
+	for k < len(s) && isSpace(s[k]) {
+		k++
+	}
+	if k == j {
+		return ""
+	}
+	if k < len(s) && s[k] == '[' {
+		k++
+	}
+	if k >= len(s) || s[k] == '-' || !isHostByte(s[k]) {
+		return ""
+	}
+	start := k
+	for k < len(s) && isHostByte(s[k]) {
+		k++
+	}
+	end := -1
+	for k+1 < len(s) && s[k] == '.' && isHostByte(s[k+1]) {
+		k++
+		for k < len(s) && isHostByte(s[k]) {
+			k++
+		}
+		end = k
+	}
+	if end < 0 {
+		return ""
+	}
+	return s[start:end]
+}

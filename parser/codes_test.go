@@ -142,3 +142,43 @@ func FuzzCodeScanners(f *testing.F) {
 		checkScanners(t, s)
 	})
 }
+
+func checkRemoteHost(t *testing.T, s string) {
+	t.Helper()
+	want := ""
+	if m := remoteHostRe.FindStringSubmatch(s); m != nil {
+		want = m[1]
+	}
+	if got := remoteHost(s); got != want {
+		t.Fatalf("remoteHost(%q) = %q, want %q", s, got, want)
+	}
+}
+
+func TestRemoteHostMatchesPattern(t *testing.T) {
+	cases := []string{"", "host mx.example.com said", "Host [1.2.3.4]: 550", "ghost x.y", "_host a.b", "remote server  a-b.c",
+		"MAIL SERVER x.", "mx a..b mx c.d", "host -a.b", "host a.-", "hostx a.b host\tq.r", "mx\n[z.z]", "the mx a.b.c.",
+		"mail server: x.y host a", "host a host b.c", "\u017fhost a.b", "ho\u017ft a.b"}
+	for _, c := range cases {
+		checkRemoteHost(t, c)
+	}
+	alpha := []string{"h", "o", "s", "t", "H", "m", "x", "M", "X", "a", "i", "l", " ", "\t", ".", "-", "[", "]", "_", "1",
+		"host", "mx", "mail server", "remote server", "z"}
+	rng := rand.New(rand.NewSource(2))
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(16); k > 0; k-- {
+			b.WriteString(alpha[rng.Intn(len(alpha))])
+		}
+		checkRemoteHost(t, b.String())
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*", "*"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			checkRemoteHost(t, l)
+		}
+	}
+}

@@ -238,8 +238,8 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 		}
 		r.Diagnostic = diag
 		r.Command = commandOf(diag)
-		if m := remoteHostRe.FindStringSubmatch(diag); m != nil {
-			r.RemoteMTA = strings.ToLower(m[1])
+		if h := remoteHost(diag); h != "" {
+			r.RemoteMTA = strings.ToLower(h)
 		}
 		out = append(out, r)
 	}
