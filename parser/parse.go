@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-message"
@@ -78,6 +79,14 @@ func skipEnvelopeLine(data []byte) []byte {
 
 func walkMessage(data []byte, top []Field, rest []byte) *scan {
 	s := &scan{top: top}
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	s.buf = buf
+	defer func() {
+		s.buf = nil
+		if buf.Cap() <= 1<<20 {
+			bodyBufs.Put(buf)
+		}
+	}()
 	ent, err := message.Read(bytes.NewReader(data))
 	if ent != nil && (err == nil || message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
 		s.walk(ent, 0)
@@ -137,6 +146,18 @@ type scan struct {
 	reportType string
 	parts      int
 	err        error
+	buf        *bytes.Buffer // holds one part's body at a time, during the walk
+}
+
+// bodyBufs keeps body buffers from one message to the next.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readBody reads a part's body, up to maxPartSize, into s.buf. The bytes are
+// good until the next call: whatever keeps them must copy them.
+func (s *scan) readBody(r io.Reader) ([]byte, error) {
+	s.buf.Reset()
+	_, err := s.buf.ReadFrom(io.LimitReader(r, maxPartSize))
+	return s.buf.Bytes(), err
 }
 
 func (s *scan) walk(e *message.Entity, depth int) {
@@ -168,12 +189,12 @@ func (s *scan) walk(e *message.Entity, depth int) {
 		}
 		if depth == 0 && s.parts <= 1 {
 			// A multipart whose parts could not be found: read what is there.
-			body, _ := io.ReadAll(io.LimitReader(e.Body, maxPartSize))
+			body, _ := s.readBody(e.Body)
 			s.addText(body)
 		}
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(e.Body, maxPartSize))
+	body, err := s.readBody(e.Body)
 	if err != nil && len(body) == 0 && !message.IsUnknownCharset(err) {
 		return
 	}
