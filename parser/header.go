@@ -107,3 +107,15 @@ func normalizeNewlines(b []byte) []byte {
 	}
 	return out
 }
+
+// nameIs reports whether the field name n is one of the lower-case names,
+// ignoring case. Field names are ASCII (see isFieldName), for which this is
+// strings.ToLower(n) == name, without the copy.
+func nameIs(n string, names ...string) bool {
+	for _, name := range names {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}

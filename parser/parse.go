@@ -302,10 +302,21 @@ func decodeHeader(v string) string {
 	return v
 }
 
+const rfc5322Date = "Mon, 2 Jan 2006 15:04:05 -0700"
+
 func parseDate(v string) time.Time {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return time.Time{}
+	}
+	if c := v[0] | 0x20; c >= 'a' && c <= 'z' {
+		// The common "Mon, 2 Jan 2006 15:04:05 -0700": when this layout reads
+		// the whole value, it is the one mail.ParseDate would settle on (the
+		// layouts it tries before it all begin with a digit), and the twenty
+		// four failed tries, each allocating its error, are spared.
+		if t, err := time.Parse(rfc5322Date, v); err == nil {
+			return t
+		}
 	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t

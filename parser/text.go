@@ -402,24 +402,22 @@ var mtaSignaturePhrases = func() []phrase {
 
 // detectMTA guesses which MTA or service wrote a bounce, from its header and text.
 func detectMTA(top []Field, text lowered) string {
-	l := text.l
+	for i, p := range mtaSignaturePhrases {
+		if p.in(text.l) {
+			return mtaSignatures[i].mta
+		}
+	}
 	var hdr strings.Builder
 	for _, f := range top {
-		switch strings.ToLower(f.Name) {
-		case "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon":
+		if nameIs(f.Name, "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon") {
 			hdr.WriteString(strings.ToLower(f.Value))
 			hdr.WriteByte('\n')
 		}
 	}
 	h := hdr.String()
 	for i, p := range mtaSignaturePhrases {
-		if p.in(l) {
+		if p.in(h) {
 			return mtaSignatures[i].mta
-		}
-	}
-	for _, sig := range mtaSignatures {
-		if strings.Contains(h, sig.phrase) {
-			return sig.mta
 		}
 	}
 	return "generic"
