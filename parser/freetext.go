@@ -20,14 +20,14 @@ const maxLead = 28
 // piece's first line of detail (Exim's indented blocks end that way, before
 // a trailing note). A line repeated within a piece is kept once.
 func recipientSegments(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
-	lines := strings.Split(text, "\n")
 	blocks = map[string]string{}
 	var cur string
 	buf := map[string]*strings.Builder{}
-	seen := map[string]bool{}
+	seen := map[[2]string]bool{} // address, trimmed line
 	lastLine := 0
 	bodyIndent, sawBlank := -1, false
-	for i, line := range lines {
+	for i, rest := 0, text; ; i++ {
+		line, next, more := strings.Cut(rest, "\n")
 		if a := recipientOnLine(line, exclude); a != "" {
 			cur = a
 			if _, ok := buf[a]; !ok {
@@ -52,17 +52,20 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 				sawBlank = false
 			}
 		}
-		if cur == "" || i-lastLine > 12 {
-			continue
+		if cur != "" && i-lastLine <= 12 {
+			t := strings.TrimSpace(line)
+			key := [2]string{cur, t}
+			if t == "" || !seen[key] {
+				seen[key] = true
+				b := buf[cur]
+				b.WriteString(line)
+				b.WriteByte('\n')
+			}
 		}
-		key := cur + "\x00" + strings.TrimSpace(line)
-		if strings.TrimSpace(line) != "" && seen[key] {
-			continue
+		if !more {
+			break
 		}
-		seen[key] = true
-		b := buf[cur]
-		b.WriteString(line)
-		b.WriteByte('\n')
+		rest = next
 	}
 	for a, b := range buf {
 		blocks[a] = b.String()

@@ -119,3 +119,16 @@ func nameIs(n string, names ...string) bool {
 	}
 	return false
 }
+
+// lowerName returns the ASCII field name n lower-cased, without a copy when
+// it is one of the names the parser looks for.
+func lowerName(n string) string {
+	for _, k := range knownNames {
+		if strings.EqualFold(n, k) {
+			return k
+		}
+	}
+	return strings.ToLower(n)
+}
+
+var knownNames = []string{"message-id", "from", "to", "subject", "date", "list-id", "received", "return-path"}

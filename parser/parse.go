@@ -250,17 +250,20 @@ func (s *scan) addDSN(b []byte) {
 func splitDSNBlock(fs []Field) [][]Field {
 	var out [][]Field
 	start := 0
-	has := map[string]bool{}
+	var hasFinal, hasOrig, hasMTA bool // the part has these fields
 	for i, f := range fs {
-		n := strings.ToLower(f.Name)
-		if n == "final-recipient" || n == "original-recipient" {
-			if i > start && (has[n] || has["reporting-mta"] && !has["final-recipient"] && !has["original-recipient"]) {
+		final, orig := strings.EqualFold(f.Name, "final-recipient"), strings.EqualFold(f.Name, "original-recipient")
+		if final || orig {
+			has := final && hasFinal || orig && hasOrig
+			if i > start && (has || hasMTA && !hasFinal && !hasOrig) {
 				out = append(out, fs[start:i])
 				start = i
-				clear(has)
+				hasFinal, hasOrig, hasMTA = false, false, false
 			}
 		}
-		has[n] = true
+		hasFinal = hasFinal || final
+		hasOrig = hasOrig || orig
+		hasMTA = hasMTA || strings.EqualFold(f.Name, "reporting-mta")
 	}
 	return append(out, fs[start:])
 }
@@ -355,7 +358,7 @@ func normAddr(a string) string {
 func (s *scan) buildOriginal() Original {
 	var o Original
 	for _, f := range s.original {
-		switch strings.ToLower(f.Name) {
+		switch lowerName(f.Name) {
 		case "message-id":
 			if o.MessageID == "" {
 				o.MessageID = strings.Trim(f.Value, "<> ")
