@@ -12,6 +12,11 @@ func TestPhraseIndexIsStringsIndex(t *testing.T) {
 	for _, s := range mtaSignatures {
 		all = append(all, s.phrase)
 	}
+	for _, c := range commandPatterns {
+		all = append(all, c.phrase)
+	}
+	all = append(all, boilerplate...)
+	all = append(all, bouncePhrases...)
 	all = append(all, "ab", "aab", "x", "yahoo")
 	rng := rand.New(rand.NewSource(1))
 	alpha := "abxy -.o"

@@ -158,13 +158,21 @@ var commandPatterns = []struct{ phrase, cmd string }{
 // commandOf tells which SMTP command a diagnostic answered, where it says.
 func commandOf(diag string) string {
 	l := strings.ToLower(diag)
-	for _, p := range commandPatterns {
-		if strings.Contains(l, p.phrase) {
-			return p.cmd
+	for i, p := range commandPhrases {
+		if p.in(l) {
+			return commandPatterns[i].cmd
 		}
 	}
 	return ""
 }
+
+var commandPhrases = func() []phrase {
+	out := make([]phrase, len(commandPatterns))
+	for i, p := range commandPatterns {
+		out[i] = newPhrase(p.phrase)
+	}
+	return out
+}()
 
 // Markers that start a quoted copy of the original message in a free-text
 // bounce. Compared lower-cased.
@@ -332,6 +340,8 @@ var bouncePhrases = []string{
 	"smtp error", "remote host said", "said:", "user unknown", "no such user",
 }
 
+var bouncePhrasesIndexed = newPhrases(bouncePhrases)
+
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report.
 func looksLikeBounce(top []Field, subject string, text lowered) bool {
@@ -358,8 +368,8 @@ func looksLikeBounce(top []Field, subject string, text lowered) bool {
 		}
 	}
 	l := text.l
-	for _, p := range bouncePhrases {
-		if strings.Contains(l, p) {
+	for _, p := range bouncePhrasesIndexed {
+		if p.in(l) {
 			score++
 			break
 		}
