@@ -1,6 +1,9 @@
 package parser
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Hand-written scanners for SMTP reply codes ("550") and enhanced status codes
 // ("5.1.1"). They find exactly what these regular expressions find, leftmost
@@ -266,4 +269,57 @@ func hostAfter(s string, j int) string {
 		return ""
 	}
 	return s[start:end]
+}
+
+func isAddrLocalByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+/=?^_{|}~.-", c) >= 0
+}
+
+func isAddrDomainByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
+}
+
+// addrIndex returns the bounds of the first address in s, as
+// addrRe.FindStringIndex does, or -1, -1.
+func addrIndex(s string) (int, int) {
+	if !isASCII(s) {
+		// letters and digits beyond ASCII: leave them to the regexp
+		if loc := addrRe.FindStringIndex(s); loc != nil {
+			return loc[0], loc[1]
+		}
+		return -1, -1
+	}
+	for from := 0; ; {
+		i := strings.IndexByte(s[from:], '@')
+		if i < 0 {
+			return -1, -1
+		}
+		a := from + i
+		from = a + 1
+		r := a
+		for r > 0 && isAddrLocalByte(s[r-1]) {
+			r--
+		}
+		if r == a {
+			continue
+		}
+		k := a + 1
+		for k < len(s) && isAddrDomainByte(s[k]) {
+			k++
+		}
+		if k == a+1 {
+			continue
+		}
+		end := -1
+		for k+1 < len(s) && s[k] == '.' && isAddrDomainByte(s[k+1]) {
+			k++
+			for k < len(s) && isAddrDomainByte(s[k]) {
+				k++
+			}
+			end = k
+		}
+		if end >= 0 {
+			return r, end
+		}
+	}
 }

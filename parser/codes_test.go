@@ -182,3 +182,41 @@ func TestRemoteHostMatchesPattern(t *testing.T) {
 		}
 	}
 }
+
+func checkAddrIndex(t *testing.T, s string) {
+	t.Helper()
+	ws, we := -1, -1
+	if loc := addrRe.FindStringIndex(s); loc != nil {
+		ws, we = loc[0], loc[1]
+	}
+	if gs, ge := addrIndex(s); gs != ws || ge != we {
+		t.Fatalf("addrIndex(%q) = %d %d, want %d %d", s, gs, ge, ws, we)
+	}
+}
+
+func TestAddrIndexMatchesPattern(t *testing.T) {
+	cases := []string{"", "@", "a@b", "a@b.c", "<a@b.c>", "x a@@b.c d@e.f", "a.@b..c e@f.g.", "@b.c a@-.-", "a@b.c-d.e@f.g",
+		"user+tag@mx.example.com:", "é@b.c a@b.c", "a@b.c\xff"}
+	for _, c := range cases {
+		checkAddrIndex(t, c)
+	}
+	alpha := []string{"a", "Z", "0", "@", ".", "-", "+", " ", "<", ">", ":", "_", "!", "é", "(", "ab@cd.ef"}
+	rng := rand.New(rand.NewSource(3))
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(16); k > 0; k-- {
+			b.WriteString(alpha[rng.Intn(len(alpha))])
+		}
+		checkAddrIndex(t, b.String())
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*", "*"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			checkAddrIndex(t, l)
+		}
+	}
+}

@@ -85,11 +85,11 @@ func recipientOnLine(line string, exclude map[string]bool) string {
 	if strings.IndexByte(line, '@') < 0 {
 		return "" // no address without an "@": spare the regexp
 	}
-	loc := addrRe.FindStringIndex(line)
-	if loc == nil {
+	start, end := addrIndex(line)
+	if start < 0 {
 		return ""
 	}
-	lead := strings.ToLower(strings.TrimSpace(line[:loc[0]]))
+	lead := strings.ToLower(strings.TrimSpace(line[:start]))
 	lead = strings.TrimRight(lead, "<'\"( ")
 	if len(lead) > maxLead {
 		return ""
@@ -102,7 +102,7 @@ func recipientOnLine(line string, exclude map[string]bool) string {
 	if strings.HasSuffix(lead, "for") || strings.HasSuffix(lead, "by") || strings.Contains(lead, "generated") {
 		return ""
 	}
-	a := normAddr(line[loc[0]:loc[1]])
+	a := normAddr(line[start:end])
 	if exclude[a] || !plausibleAddr(a) {
 		return ""
 	}
