@@ -56,15 +56,18 @@ var boilerplate = []string{
 	"did not reach the following recipient(s):",
 }
 
+var boilerplatePhrases = newPhrases(boilerplate)
+
 // stripBoilerplate removes the writer's set phrases from a folded diagnostic.
 // When nothing would remain, the text is kept as it was.
 func stripBoilerplate(d string) string {
 	l := strings.ToLower(d)
 	var cut [][2]int
-	for _, p := range boilerplate {
+	for _, ph := range boilerplatePhrases {
+		p := ph.s
 		from := 0
 		for {
-			i := strings.Index(l[from:], p)
+			i := ph.index(l[from:])
 			if i < 0 {
 				break
 			}

@@ -11,9 +11,11 @@ func (s *scan) decide() *Bounce {
 		Subject: decodeHeader(fieldsGet(s.top, "Subject")),
 		Date:    parseDate(fieldsGet(s.top, "Date")),
 	}
-	text := s.reportText()
+	all := lowerText(s.allText())
+	mark := originalMarker(all)
+	text := reportText(all, mark)
 	if !s.hasOrig {
-		if orig := originalInText(s.allText()); len(orig) > 0 {
+		if orig := originalInText(all.t, mark); len(orig) > 0 {
 			s.original, s.hasOrig = orig, true
 		}
 	}
@@ -51,7 +53,7 @@ func (s *scan) decide() *Bounce {
 	if looksLikeBounce(s.top, b.Subject, text) {
 		b.Kind = KindNDR
 		b.Decoder = detectMTA(s.top, text)
-		b.Recipients = s.freeText(b, text)
+		b.Recipients = s.freeText(b, text.t)
 		if len(b.Recipients) > 0 {
 			return b
 		}
@@ -75,14 +77,14 @@ func (s *scan) allText() string {
 }
 
 // reportText is the human-readable report: the text parts, cut where a quoted
-// copy of the original message begins.
-func (s *scan) reportText() string {
-	t := s.allText()
-	if i := originalMarker(t); i >= 0 {
-		t = t[:i]
+// copy of the original message begins (mark, from originalMarker).
+func reportText(all lowered, mark int) lowered {
+	t := all
+	if mark >= 0 {
+		t = t.prefix(mark)
 	}
-	if len(t) > maxText {
-		t = t[:maxText]
+	if len(t.t) > maxText {
+		t = t.prefix(maxText)
 	}
 	return t
 }
@@ -125,7 +127,7 @@ func (s *scan) decideARF(b *Bounce) {
 	}
 }
 
-func (s *scan) decideDSN(b *Bounce, text string) {
+func (s *scan) decideDSN(b *Bounce, text lowered) {
 	b.Kind, b.Decoder = KindDSN, "rfc3464"
 	per := s.dsn[0]
 	rcpts := s.dsn[1:]
@@ -138,7 +140,7 @@ func (s *scan) decideDSN(b *Bounce, text string) {
 	if mta := detectMTA(s.top, text); mta != "" {
 		b.Decoder = mta
 	}
-	blocks := textBlocks(text, b)
+	blocks := textBlocks(text.t, b)
 	for _, fs := range rcpts {
 		final := addrOf(stripType(fieldsGet(fs, "Final-Recipient")))
 		orig := addrOf(stripType(fieldsGet(fs, "Original-Recipient")))

@@ -20,14 +20,14 @@ const maxLead = 28
 // piece's first line of detail (Exim's indented blocks end that way, before
 // a trailing note). A line repeated within a piece is kept once.
 func recipientSegments(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
-	lines := strings.Split(text, "\n")
 	blocks = map[string]string{}
 	var cur string
 	buf := map[string]*strings.Builder{}
-	seen := map[string]bool{}
+	seen := map[[2]string]bool{} // address, trimmed line
 	lastLine := 0
 	bodyIndent, sawBlank := -1, false
-	for i, line := range lines {
+	for i, rest := 0, text; ; i++ {
+		line, next, more := strings.Cut(rest, "\n")
 		if a := recipientOnLine(line, exclude); a != "" {
 			cur = a
 			if _, ok := buf[a]; !ok {
@@ -52,17 +52,20 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 				sawBlank = false
 			}
 		}
-		if cur == "" || i-lastLine > 12 {
-			continue
+		if cur != "" && i-lastLine <= 12 {
+			t := strings.TrimSpace(line)
+			key := [2]string{cur, t}
+			if t == "" || !seen[key] {
+				seen[key] = true
+				b := buf[cur]
+				b.WriteString(line)
+				b.WriteByte('\n')
+			}
 		}
-		key := cur + "\x00" + strings.TrimSpace(line)
-		if strings.TrimSpace(line) != "" && seen[key] {
-			continue
+		if !more {
+			break
 		}
-		seen[key] = true
-		b := buf[cur]
-		b.WriteString(line)
-		b.WriteByte('\n')
+		rest = next
 	}
 	for a, b := range buf {
 		blocks[a] = b.String()
@@ -79,11 +82,14 @@ func indentOf(line string) int {
 }
 
 func recipientOnLine(line string, exclude map[string]bool) string {
-	loc := addrRe.FindStringIndex(line)
-	if loc == nil {
+	if strings.IndexByte(line, '@') < 0 {
+		return "" // no address without an "@": spare the regexp
+	}
+	start, end := addrIndex(line)
+	if start < 0 {
 		return ""
 	}
-	lead := strings.ToLower(strings.TrimSpace(line[:loc[0]]))
+	lead := strings.ToLower(strings.TrimSpace(line[:start]))
 	lead = strings.TrimRight(lead, "<'\"( ")
 	if len(lead) > maxLead {
 		return ""
@@ -96,7 +102,7 @@ func recipientOnLine(line string, exclude map[string]bool) string {
 	if strings.HasSuffix(lead, "for") || strings.HasSuffix(lead, "by") || strings.Contains(lead, "generated") {
 		return ""
 	}
-	a := normAddr(line[loc[0]:loc[1]])
+	a := normAddr(line[start:end])
 	if exclude[a] || !plausibleAddr(a) {
 		return ""
 	}
@@ -235,8 +241,8 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 		}
 		r.Diagnostic = diag
 		r.Command = commandOf(diag)
-		if m := remoteHostRe.FindStringSubmatch(diag); m != nil {
-			r.RemoteMTA = strings.ToLower(m[1])
+		if h := remoteHost(diag); h != "" {
+			r.RemoteMTA = strings.ToLower(h)
 		}
 		out = append(out, r)
 	}

@@ -11,15 +11,14 @@ import (
 // fields and the rest of the input after the block.
 func readFields(b []byte) ([]Field, []byte) {
 	var out []Field
+	var val []byte // a folded value, put together
 	for len(b) > 0 {
 		line, rest := cutLine(b)
 		if len(bytes.TrimSpace(line)) == 0 {
 			return out, rest
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			if len(out) > 0 {
-				out[len(out)-1].Value += " " + strings.TrimSpace(string(line))
-			}
+			// a continuation line before any field: skipped
 			b = rest
 			continue
 		}
@@ -27,11 +26,29 @@ func readFields(b []byte) ([]Field, []byte) {
 		if i <= 0 || !isFieldName(line[:i]) {
 			return out, b
 		}
-		out = append(out, Field{
-			Name:  string(bytes.TrimSpace(line[:i])),
-			Value: strings.TrimSpace(string(line[i+1:])),
-		})
+		name := string(bytes.TrimSpace(line[:i]))
+		first := bytes.TrimSpace(line[i+1:])
 		b = rest
+		// continuation lines join the value, each trimmed, after one space
+		val = val[:0]
+		for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+			cont, rest := cutLine(b)
+			t := bytes.TrimSpace(cont)
+			if len(t) == 0 {
+				break // a blank line: the end of the block
+			}
+			if len(val) == 0 {
+				val = append(val, first...)
+			}
+			val = append(val, ' ')
+			val = append(val, t...)
+			b = rest
+		}
+		v := first
+		if len(val) > 0 {
+			v = val
+		}
+		out = append(out, Field{Name: name, Value: string(v)})
 	}
 	return out, b
 }
@@ -90,3 +107,28 @@ func normalizeNewlines(b []byte) []byte {
 	}
 	return out
 }
+
+// nameIs reports whether the field name n is one of the lower-case names,
+// ignoring case. Field names are ASCII (see isFieldName), for which this is
+// strings.ToLower(n) == name, without the copy.
+func nameIs(n string, names ...string) bool {
+	for _, name := range names {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerName returns the ASCII field name n lower-cased, without a copy when
+// it is one of the names the parser looks for.
+func lowerName(n string) string {
+	for _, k := range knownNames {
+		if strings.EqualFold(n, k) {
+			return k
+		}
+	}
+	return strings.ToLower(n)
+}
+
+var knownNames = []string{"message-id", "from", "to", "subject", "date", "list-id", "received", "return-path"}

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-message"
@@ -78,6 +79,14 @@ func skipEnvelopeLine(data []byte) []byte {
 
 func walkMessage(data []byte, top []Field, rest []byte) *scan {
 	s := &scan{top: top}
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	s.buf = buf
+	defer func() {
+		s.buf = nil
+		if buf.Cap() <= 1<<20 {
+			bodyBufs.Put(buf)
+		}
+	}()
 	ent, err := message.Read(bytes.NewReader(data))
 	if ent != nil && (err == nil || message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
 		s.walk(ent, 0)
@@ -137,6 +146,18 @@ type scan struct {
 	reportType string
 	parts      int
 	err        error
+	buf        *bytes.Buffer // holds one part's body at a time, during the walk
+}
+
+// bodyBufs keeps body buffers from one message to the next.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readBody reads a part's body, up to maxPartSize, into s.buf. The bytes are
+// good until the next call: whatever keeps them must copy them.
+func (s *scan) readBody(r io.Reader) ([]byte, error) {
+	s.buf.Reset()
+	_, err := s.buf.ReadFrom(io.LimitReader(r, maxPartSize))
+	return s.buf.Bytes(), err
 }
 
 func (s *scan) walk(e *message.Entity, depth int) {
@@ -168,12 +189,12 @@ func (s *scan) walk(e *message.Entity, depth int) {
 		}
 		if depth == 0 && s.parts <= 1 {
 			// A multipart whose parts could not be found: read what is there.
-			body, _ := io.ReadAll(io.LimitReader(e.Body, maxPartSize))
+			body, _ := s.readBody(e.Body)
 			s.addText(body)
 		}
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(e.Body, maxPartSize))
+	body, err := s.readBody(e.Body)
 	if err != nil && len(body) == 0 && !message.IsUnknownCharset(err) {
 		return
 	}
@@ -229,17 +250,20 @@ func (s *scan) addDSN(b []byte) {
 func splitDSNBlock(fs []Field) [][]Field {
 	var out [][]Field
 	start := 0
-	has := map[string]bool{}
+	var hasFinal, hasOrig, hasMTA bool // the part has these fields
 	for i, f := range fs {
-		n := strings.ToLower(f.Name)
-		if n == "final-recipient" || n == "original-recipient" {
-			if i > start && (has[n] || has["reporting-mta"] && !has["final-recipient"] && !has["original-recipient"]) {
+		final, orig := strings.EqualFold(f.Name, "final-recipient"), strings.EqualFold(f.Name, "original-recipient")
+		if final || orig {
+			has := final && hasFinal || orig && hasOrig
+			if i > start && (has || hasMTA && !hasFinal && !hasOrig) {
 				out = append(out, fs[start:i])
 				start = i
-				clear(has)
+				hasFinal, hasOrig, hasMTA = false, false, false
 			}
 		}
-		has[n] = true
+		hasFinal = hasFinal || final
+		hasOrig = hasOrig || orig
+		hasMTA = hasMTA || strings.EqualFold(f.Name, "reporting-mta")
 	}
 	return append(out, fs[start:])
 }
@@ -281,10 +305,21 @@ func decodeHeader(v string) string {
 	return v
 }
 
+const rfc5322Date = "Mon, 2 Jan 2006 15:04:05 -0700"
+
 func parseDate(v string) time.Time {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return time.Time{}
+	}
+	if c := v[0] | 0x20; c >= 'a' && c <= 'z' {
+		// The common "Mon, 2 Jan 2006 15:04:05 -0700": when this layout reads
+		// the whole value, it is the one mail.ParseDate would settle on (the
+		// layouts it tries before it all begin with a digit), and the twenty
+		// four failed tries, each allocating its error, are spared.
+		if t, err := time.Parse(rfc5322Date, v); err == nil {
+			return t
+		}
 	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t
@@ -323,7 +358,7 @@ func normAddr(a string) string {
 func (s *scan) buildOriginal() Original {
 	var o Original
 	for _, f := range s.original {
-		switch strings.ToLower(f.Name) {
+		switch lowerName(f.Name) {
 		case "message-id":
 			if o.MessageID == "" {
 				o.MessageID = strings.Trim(f.Value, "<> ")

@@ -6,14 +6,6 @@ import (
 )
 
 var (
-	// an enhanced status code: class.subject.detail, not part of an IP
-	// address or a version number
-	statusRe = regexp.MustCompile(`(?:^|[^0-9.])([245]\.\d{1,3}\.\d{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
-	// a reply code followed by an enhanced status code ("550 5.1.1",
-	// "550-5.1.1", "550-'5.7.1", "550 #5.1.1")
-	replyStatusRe = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5]\d)[ \-'"]+[#(]?([245]\.\d{1,3}\.\d{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
-	// a reply code standing alone
-	replyRe = regexp.MustCompile(`(?:^|[\s(\[<:;"'=#])([245][0-5]\d)(?:[\s\-:,;)\]>'"]|\.(?:[^0-9]|$)|$)`)
 	// an e-mail address
 	addrRe = regexp.MustCompile(`[\p{L}\p{N}!#$%&'*+/=?^_{|}~.\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
 )
@@ -29,14 +21,6 @@ var validReply = map[string]bool{
 	"500": true, "501": true, "502": true, "503": true, "504": true, "521": true, "523": true, "525": true, "524": true,
 	"530": true, "534": true, "535": true, "538": true, "550": true, "551": true, "552": true, "553": true,
 	"554": true, "555": true, "556": true, "557": true,
-}
-
-// firstStatus returns the first enhanced status code in s.
-func firstStatus(s string) string {
-	if m := statusRe.FindStringSubmatch(s); m != nil {
-		return m[1]
-	}
-	return ""
 }
 
 // replyAt reports whether the reply code candidate at s[i:j] stands alone:
@@ -62,17 +46,22 @@ func isHex(c byte) bool {
 // "554 <a@b>... 550 Host unknown".
 func textCodes(diag string) (reply, status string) {
 	first := -1
-	for _, m := range replyStatusRe.FindAllStringSubmatchIndex(diag, 8) {
-		if !replyAt(diag, m[2], m[3]) {
+	for n, from := 0, 0; n < 8; n++ {
+		m, end := nextReplyStatus(diag, from)
+		if end < 0 {
+			break
+		}
+		from = end
+		if !replyAt(diag, m[0], m[1]) {
 			continue
 		}
 		if first < 0 {
-			first = m[2]
-			reply, status = diag[m[2]:m[3]], diag[m[4]:m[5]]
+			first = m[0]
+			reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
 			continue
 		}
-		if nested(diag, first, m[2]) {
-			reply, status = diag[m[2]:m[3]], diag[m[4]:m[5]]
+		if nested(diag, first, m[0]) {
+			reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
 		}
 		break
 	}
@@ -80,17 +69,22 @@ func textCodes(diag string) (reply, status string) {
 		return reply, status
 	}
 	status = firstStatus(diag)
-	for _, m := range replyRe.FindAllStringSubmatchIndex(diag, 8) {
-		if !replyAt(diag, m[2], m[3]) {
+	for n, from := 0, 0; n < 8; n++ {
+		i, end := nextReply(diag, from)
+		if end < 0 {
+			break
+		}
+		from = end
+		if !replyAt(diag, i, i+3) {
 			continue
 		}
 		if first < 0 {
-			first = m[2]
-			reply = diag[m[2]:m[3]]
+			first = i
+			reply = diag[i : i+3]
 			continue
 		}
-		if nested(diag, first, m[2]) {
-			reply = diag[m[2]:m[3]]
+		if nested(diag, first, i) {
+			reply = diag[i : i+3]
 		}
 		break
 	}
@@ -164,13 +158,21 @@ var commandPatterns = []struct{ phrase, cmd string }{
 // commandOf tells which SMTP command a diagnostic answered, where it says.
 func commandOf(diag string) string {
 	l := strings.ToLower(diag)
-	for _, p := range commandPatterns {
-		if strings.Contains(l, p.phrase) {
-			return p.cmd
+	for i, p := range commandPhrases {
+		if p.in(l) {
+			return commandPatterns[i].cmd
 		}
 	}
 	return ""
 }
+
+var commandPhrases = func() []phrase {
+	out := make([]phrase, len(commandPatterns))
+	for i, p := range commandPatterns {
+		out[i] = newPhrase(p.phrase)
+	}
+	return out
+}()
 
 // Markers that start a quoted copy of the original message in a free-text
 // bounce. Compared lower-cased.
@@ -199,12 +201,19 @@ var originalMarkers = []string{
 	"----- returned message -----",
 }
 
-// originalMarker returns where a quoted original begins in t, or -1.
-func originalMarker(t string) int {
-	l := strings.ToLower(t)
+var originalMarkerPhrases = newPhrases(originalMarkers)
+
+// originalMarker returns where a quoted original begins in x.t, or -1.
+func originalMarker(x lowered) int {
+	t, l := x.t, x.l
 	best := -1
-	for _, m := range originalMarkers {
-		if i := strings.Index(l, m); i >= 0 && (best < 0 || i < best) {
+	for _, m := range originalMarkerPhrases {
+		h := l
+		if best >= 0 {
+			// only an earlier marker matters
+			h = l[:min(len(l), best+len(m.s)-1)]
+		}
+		if i := m.index(h); i >= 0 {
 			best = i
 		}
 	}
@@ -218,9 +227,9 @@ func originalMarker(t string) int {
 	return 0
 }
 
-// originalInText finds the header of a quoted original message in free text.
-func originalInText(t string) []Field {
-	i := originalMarker(t)
+// originalInText finds the header of a quoted original message in free text;
+// i is originalMarker of t.
+func originalInText(t string, i int) []Field {
 	if i < 0 {
 		return nil
 	}
@@ -241,8 +250,8 @@ func originalInText(t string) []Field {
 
 // dsnInText finds RFC 3464 fields written into a text body by MTAs that do not
 // send a proper delivery-status part.
-func dsnInText(t string) [][]Field {
-	l := strings.ToLower(t)
+func dsnInText(x lowered) [][]Field {
+	t, l := x.t, x.l
 	i := strings.Index(l, "final-recipient:")
 	if i < 0 {
 		return nil
@@ -331,9 +340,11 @@ var bouncePhrases = []string{
 	"smtp error", "remote host said", "said:", "user unknown", "no such user",
 }
 
+var bouncePhrasesIndexed = newPhrases(bouncePhrases)
+
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report.
-func looksLikeBounce(top []Field, subject, text string) bool {
+func looksLikeBounce(top []Field, subject string, text lowered) bool {
 	if fieldsGet(top, "X-Failed-Recipients") != "" {
 		return true
 	}
@@ -356,9 +367,9 @@ func looksLikeBounce(top []Field, subject, text string) bool {
 			break
 		}
 	}
-	l := strings.ToLower(text)
-	for _, p := range bouncePhrases {
-		if strings.Contains(l, p) {
+	l := text.l
+	for _, p := range bouncePhrasesIndexed {
+		if p.in(l) {
 			score++
 			break
 		}
@@ -391,26 +402,32 @@ var mtaSignatures = []struct{ phrase, mta string }{
 	{"zoho", "zoho"},
 }
 
+var mtaSignaturePhrases = func() []phrase {
+	out := make([]phrase, len(mtaSignatures))
+	for i, sig := range mtaSignatures {
+		out[i] = newPhrase(sig.phrase)
+	}
+	return out
+}()
+
 // detectMTA guesses which MTA or service wrote a bounce, from its header and text.
-func detectMTA(top []Field, text string) string {
-	l := strings.ToLower(text)
+func detectMTA(top []Field, text lowered) string {
+	for i, p := range mtaSignaturePhrases {
+		if p.in(text.l) {
+			return mtaSignatures[i].mta
+		}
+	}
 	var hdr strings.Builder
 	for _, f := range top {
-		switch strings.ToLower(f.Name) {
-		case "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon":
+		if nameIs(f.Name, "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon") {
 			hdr.WriteString(strings.ToLower(f.Value))
 			hdr.WriteByte('\n')
 		}
 	}
 	h := hdr.String()
-	for _, sig := range mtaSignatures {
-		if strings.Contains(l, sig.phrase) {
-			return sig.mta
-		}
-	}
-	for _, sig := range mtaSignatures {
-		if strings.Contains(h, sig.phrase) {
-			return sig.mta
+	for i, p := range mtaSignaturePhrases {
+		if p.in(h) {
+			return mtaSignatures[i].mta
 		}
 	}
 	return "generic"

@@ -1,0 +1,53 @@
+package parser
+
+import (
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// parseDateSlow is parseDate without the fast path.
+func parseDateSlow(v string) time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}
+	}
+	if t, err := mail.ParseDate(v); err == nil {
+		return t
+	}
+	if i := strings.LastIndexByte(v, '('); i > 0 {
+		if t, err := mail.ParseDate(strings.TrimSpace(v[:i])); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func TestParseDateFastPath(t *testing.T) {
+	dates := []string{"Mon, 2 Jan 2006 15:04:05 -0700", "Tue, 02 Jan 2006 15:04:05 +0000", "Mon, 2 Jan 2006 15:04 -0700",
+		"2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 -0700 (PDT)", "Mon, 2 Jan 06 15:04:05 GMT", "Thu, 20 Nov 1997 09:55:06 MDT",
+		"Xyz, 2 Jan 2006 15:04:05 -0700", "Mon, 31 Feb 2006 15:04:05 -0700", "Mon,  2 Jan 2006 15:04:05 -0700", "garbage"}
+	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*", "*"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			for _, name := range []string{"Date:", "Arrival-Date:", "Last-Attempt-Date:"} {
+				if v, ok := strings.CutPrefix(l, name); ok {
+					dates = append(dates, strings.TrimRight(v, "\r"))
+				}
+			}
+		}
+	}
+	for _, d := range dates {
+		got, want := parseDate(d), parseDateSlow(d)
+		if !got.Equal(want) || got.Location().String() != want.Location().String() || got.String() != want.String() {
+			t.Fatalf("parseDate(%q) = %v, want %v", d, got, want)
+		}
+	}
+}
