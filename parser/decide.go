@@ -38,8 +38,8 @@ func (s *scan) decide() *Bounce {
 			return b
 		}
 	}
-	if strings.Contains(text, `"notificationType"`) || strings.Contains(text, `"eventType"`) {
-		if sesJSON(text, b) {
+	if strings.Contains(text.t, `"notificationType"`) || strings.Contains(text.t, `"eventType"`) {
+		if sesJSON(text.t, b) {
 			return b
 		}
 	}

@@ -136,7 +136,17 @@ func loadBuiltin() {
 }
 
 // Builtin returns the set of built-in rules alone.
-func Builtin() (*Set, error) { return Load(nil) }
+// The set is built once and shared: a Set is safe for concurrent use.
+func Builtin() (*Set, error) {
+	builtinSetOnce.Do(func() { builtinSet, builtinSetErr = newSet(nil) })
+	return builtinSet, builtinSetErr
+}
+
+var (
+	builtinSetOnce sync.Once
+	builtinSet     *Set
+	builtinSetErr  error
+)
 
 // ReasonNames lists the known reasons, sorted.
 func ReasonNames() []string {
@@ -169,6 +179,13 @@ func Load(files []string) (*Set, error) {
 
 // NewSet builds a set from parsed user files, followed by the built-in rules.
 func NewSet(files ...*File) (*Set, error) {
+	if len(files) == 0 {
+		return Builtin()
+	}
+	return newSet(files)
+}
+
+func newSet(files []*File) (*Set, error) {
 	builtinOnce.Do(loadBuiltin)
 	if builtinErr != nil {
 		return nil, builtinErr
