@@ -14,16 +14,18 @@ import (
 
 // Input is what classify needs to know of one recipient of one bounce.
 type Input struct {
-	Kind       string // parser kind: dsn, ndr, feedback, auto-reply
-	Decoder    string
-	Action     string // failed, delayed, delivered, ...
-	Command    string // SMTP command the failure answered (RCPT, DATA, ...), "" when unknown
-	Status     string // enhanced status code, "" when none
-	ReplyCode  string // SMTP reply code, "" when none
-	Diagnostic string
-	RemoteMTA  string
-	Recipient  string
-	Sender     string
+	Kind    string // parser kind: dsn, ndr, feedback, auto-reply
+	Decoder string
+	Action  string // failed, delayed, delivered, ...
+	Command string // SMTP command the failure answered (RCPT, DATA, ...), "" when unknown
+	// DiagnosticType is the type of the DSN's Diagnostic-Code: smtp, x-unix, ...
+	DiagnosticType string
+	Status         string // enhanced status code, "" when none
+	ReplyCode      string // SMTP reply code, "" when none
+	Diagnostic     string
+	RemoteMTA      string
+	Recipient      string
+	Sender         string
 }
 
 // Verdict is the decision for one recipient.
@@ -79,6 +81,7 @@ func (c *Classifier) Classify(in Input) Verdict {
 		Kind:      in.Kind,
 		Action:    in.Action,
 		Command:   in.Command,
+		DiagType:  in.DiagnosticType,
 	}
 	v := Verdict{Reason: "undefined", Status: in.Status}
 	rule, hit := c.set.Match(&sub)

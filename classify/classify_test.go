@@ -143,3 +143,27 @@ func ExampleClassifier_Classify() {
 	// speeding false sender respect-rate-limit
 	// userunknown true 5.0.911
 }
+
+// The stage and kind of a failure change what the same words mean.
+func TestClassifyContext(t *testing.T) {
+	c := newClassifier(t)
+	for _, tc := range []struct {
+		name   string
+		in     Input
+		reason string
+	}{
+		{"user unknown at RCPT with a mailbox status", Input{Status: "5.2.1", Command: "RCPT", Diagnostic: "550 5.2.1 <a@example.org>... User Unknown"}, "userunknown"},
+		{"user unknown after DATA", Input{Command: "DATA", Diagnostic: "550 User unknown"}, "filtered"},
+		{"user unknown with a policy status", Input{Status: "5.7.1", Diagnostic: "550 5.7.1 User Unknown: a@example.org"}, "filtered"},
+		{"local delivery program", Input{DiagnosticType: "x-unix", Diagnostic: "temporary failure"}, "mailererror"},
+		{"remote temporary failure", Input{DiagnosticType: "smtp", ReplyCode: "451", Diagnostic: "451 temporary local problem"}, "systemerror"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.Kind, tc.in.Action = "dsn", "failed"
+			v := c.Classify(tc.in)
+			if v.Reason != tc.reason {
+				t.Errorf("got %s (rule %s), want %s", v.Reason, v.Rule, tc.reason)
+			}
+		})
+	}
+}

@@ -85,4 +85,8 @@ type Recipient struct {
 	LastAttempt time.Time
 	// FeedbackType, for an ARF report, repeats Bounce.FeedbackType.
 	FeedbackType string
+	// DiagnosticType is the type of the DSN's Diagnostic-Code, lower-cased:
+	// "smtp" for a remote server's answer, "x-unix" for a local delivery
+	// program's exit, ...; empty when not given.
+	DiagnosticType string
 }

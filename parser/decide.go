@@ -166,7 +166,11 @@ func (s *scan) decideDSN(b *Bounce, text lowered) {
 			LastAttempt:     parseDate(fieldsGet(fs, "Last-Attempt-Date")),
 		}
 		status := firstStatus(fieldsGet(fs, "Status"))
-		diag := stripType(fieldsGet(fs, "Diagnostic-Code"))
+		rawDiag := fieldsGet(fs, "Diagnostic-Code")
+		diag := stripType(rawDiag)
+		if t, _, ok := strings.Cut(rawDiag, ";"); ok && len(diag) < len(strings.TrimSpace(rawDiag)) {
+			r.DiagnosticType = strings.ToLower(strings.TrimSpace(t))
+		}
 		if diag == "" {
 			if blk, ok := blocks[final]; ok {
 				diag = blk

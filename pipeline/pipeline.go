@@ -192,16 +192,17 @@ func Classify(source, sourceID string, b *parser.Bounce, c *classify.Classifier,
 	for i := range b.Recipients {
 		rc := &b.Recipients[i]
 		v := c.Classify(classify.Input{
-			Kind:       string(b.Kind),
-			Decoder:    b.Decoder,
-			Action:     rc.Action,
-			Command:    rc.Command,
-			Status:     rc.Status,
-			ReplyCode:  rc.ReplyCode,
-			Diagnostic: rc.Diagnostic,
-			RemoteMTA:  rc.RemoteMTA,
-			Recipient:  rc.Address,
-			Sender:     sender,
+			Kind:           string(b.Kind),
+			Decoder:        b.Decoder,
+			Action:         rc.Action,
+			Command:        rc.Command,
+			DiagnosticType: rc.DiagnosticType,
+			Status:         rc.Status,
+			ReplyCode:      rc.ReplyCode,
+			Diagnostic:     rc.Diagnostic,
+			RemoteMTA:      rc.RemoteMTA,
+			Recipient:      rc.Address,
+			Sender:         sender,
 		})
 		date := rc.LastAttempt
 		if date.IsZero() {

@@ -18,6 +18,7 @@
 //	      decoder: ["postfix"]
 //	      kind: ["ndr"]
 //	      command: ["DATA"]          # the SMTP command the failure answered
+//	      diagnostic_type: ["x-unix"] # the type of the DSN's Diagnostic-Code
 //	      action: ["failed"]
 //	    set:
 //	      reason: speeding
@@ -73,6 +74,7 @@ type Match struct {
 	Decoder         []string `yaml:"decoder,omitempty"`
 	Kind            []string `yaml:"kind,omitempty"`
 	Command         []string `yaml:"command,omitempty"`
+	DiagnosticType  []string `yaml:"diagnostic_type,omitempty"`
 	Action          []string `yaml:"action,omitempty"`
 }
 
@@ -97,6 +99,7 @@ type Subject struct {
 	Decoder   string
 	Kind      string
 	Command   string // SMTP command the failure answered: RCPT, DATA, MAIL, ...
+	DiagType  string // type of the DSN's Diagnostic-Code: smtp, x-unix, ...
 	Action    string
 
 	lower   string // Text lower-cased with whitespace folded, filled by Prepare
@@ -285,7 +288,7 @@ func (m *Match) isEmpty() bool {
 	return len(m.Status) == 0 && len(m.ReplyCode) == 0 && len(m.Phrases) == 0 && m.Regex == "" &&
 		len(m.AndPhrases) == 0 && len(m.NotPhrases) == 0 &&
 		len(m.RemoteMTA) == 0 && len(m.RecipientDomain) == 0 && len(m.SenderDomain) == 0 &&
-		len(m.Decoder) == 0 && len(m.Kind) == 0 && len(m.Action) == 0 && len(m.Command) == 0
+		len(m.Decoder) == 0 && len(m.Kind) == 0 && len(m.Action) == 0 && len(m.Command) == 0 && len(m.DiagnosticType) == 0
 }
 
 func validStatusPattern(p string) bool {
@@ -437,6 +440,13 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 			return hit, false
 		}
 		hit = Hit{"kind", k}
+	}
+	if len(m.DiagnosticType) > 0 {
+		d, ok := anyEqual(m.DiagnosticType, s.DiagType)
+		if !ok {
+			return hit, false
+		}
+		hit = Hit{"diagnostic_type", d}
 	}
 	if len(m.Command) > 0 {
 		c, ok := anyEqual(m.Command, s.Command)
