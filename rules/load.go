@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -162,17 +161,9 @@ func ReasonNames() []string {
 // Load reads the given rule files in order and returns a set of their rules
 // followed by the built-in ones.
 func Load(files []string) (*Set, error) {
-	var parsed []*File
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("rules: %v", err)
-		}
-		f, err := Parse(name, data)
-		if err != nil {
-			return nil, err
-		}
-		parsed = append(parsed, f)
+	parsed, err := ReadFiles(files)
+	if err != nil {
+		return nil, err
 	}
 	return NewSet(parsed...)
 }

@@ -434,40 +434,26 @@ func anyStatus(list []string, code string) (string, bool) {
 func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 	m := &r.Match
 	var hit Hit
-	if len(m.Kind) > 0 {
-		k, ok := anyEqual(m.Kind, s.Kind)
+	// Conditions on a word of the subject, compared case-insensitively.
+	for _, c := range [...]struct {
+		list  []string
+		value string
+		field string
+	}{
+		{m.Kind, s.Kind, "kind"},
+		{m.DiagnosticType, s.DiagType, "diagnostic_type"},
+		{m.Command, s.Command, "command"},
+		{m.Action, s.Action, "action"},
+		{m.Decoder, s.Decoder, "decoder"},
+	} {
+		if len(c.list) == 0 {
+			continue
+		}
+		v, ok := anyEqual(c.list, c.value)
 		if !ok {
 			return hit, false
 		}
-		hit = Hit{"kind", k}
-	}
-	if len(m.DiagnosticType) > 0 {
-		d, ok := anyEqual(m.DiagnosticType, s.DiagType)
-		if !ok {
-			return hit, false
-		}
-		hit = Hit{"diagnostic_type", d}
-	}
-	if len(m.Command) > 0 {
-		c, ok := anyEqual(m.Command, s.Command)
-		if !ok {
-			return hit, false
-		}
-		hit = Hit{"command", c}
-	}
-	if len(m.Action) > 0 {
-		a, ok := anyEqual(m.Action, s.Action)
-		if !ok {
-			return hit, false
-		}
-		hit = Hit{"action", a}
-	}
-	if len(m.Decoder) > 0 {
-		d, ok := anyEqual(m.Decoder, s.Decoder)
-		if !ok {
-			return hit, false
-		}
-		hit = Hit{"decoder", d}
+		hit = Hit{c.field, v}
 	}
 	if len(m.RemoteMTA) > 0 {
 		h, ok := anyHost(m.RemoteMTA, s.RemoteMTA)
