@@ -12,11 +12,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/bouncer-mail/bouncer/classify"
 	"github.com/bouncer-mail/bouncer/mailbox"
 	"github.com/bouncer-mail/bouncer/pipeline"
 	"github.com/bouncer-mail/bouncer/report"
-	"github.com/bouncer-mail/bouncer/rules"
 )
 
 // Watch timings; tests shorten them.
@@ -39,10 +37,8 @@ func watch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	fs.SetOutput(stderr)
 	var f analyzeFlags
 	fs.StringVar(&f.format, "format", "ndjson", "output format: ndjson or text (one report per batch of arrivals)")
-	fs.StringVar(&f.lang, "lang", "", "language of the report and actions: en or fr (default from LANG)")
+	f.sourceFlags.register(fs)
 	fs.BoolVar(&f.explain, "explain", false, "say for each recipient which rule decided it")
-	fs.IntVar(&f.workers, "workers", 0, "parsing workers (default: one per core)")
-	fs.Var(&f.rules, "rules", "a rule file to use before the built-in rules (repeatable)")
 	f.imap.register(fs, "watch")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: bouncer watch [flags] URL...   (URL: imaps://USER@HOST/MAILBOX or imap://... with STARTTLS)")
@@ -78,20 +74,10 @@ func watch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		fmt.Fprintln(stderr, "bouncer watch:", err)
 		return exitUsage
 	}
-	lang := pickLang(f.lang)
-	if lang == "" {
-		fmt.Fprintf(stderr, "bouncer watch: --lang %q: use en or fr\n", f.lang)
-		return exitUsage
-	}
-	set, err := rules.Load(f.rules)
+	cl, lang, code, err := f.classifier("bouncer watch")
 	if err != nil {
-		fmt.Fprintln(stderr, "bouncer watch:", err)
-		return exitUsage
-	}
-	cl, err := classify.New(set, lang)
-	if err != nil {
-		fmt.Fprintln(stderr, "bouncer watch:", err)
-		return exitPartial
+		fmt.Fprintln(stderr, err)
+		return code
 	}
 	env, err := newIMAPEnv(&f.imap, stdin, stderr)
 	if err != nil {
