@@ -32,9 +32,9 @@ import (
 
 var dateLineRE = regexp.MustCompile(`(?mi)^(Date|Last-Attempt-Date|Arrival-Date):[^\r\n]*`)
 
-// fixture copies testdata/NAME with its dates set to at and its own
-// Message-ID set to mid, as message number n of a Maildir's new/.
-func fixture(t *testing.T, maildir, name string, at time.Time, mid string) {
+// dated returns testdata/NAME with its dates set to at and, when mid is not
+// empty, its own Message-ID set to mid.
+func dated(t *testing.T, name string, at time.Time, mid string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
 	if err != nil {
@@ -58,6 +58,14 @@ func fixture(t *testing.T, maildir, name string, at time.Time, mid string) {
 		}
 		s = "Message-ID: <" + mid + ">" + nl + strings.Join(keep, nl) + nl + nl + body
 	}
+	return []byte(s)
+}
+
+// fixture copies testdata/NAME, dated at and with Message-ID mid, into a
+// Maildir's new/.
+func fixture(t *testing.T, maildir, name string, at time.Time, mid string) {
+	t.Helper()
+	s := dated(t, name, at, mid)
 	for _, sub := range []string{"new", "cur", "tmp"} {
 		os.MkdirAll(filepath.Join(maildir, sub), 0o755)
 	}
