@@ -335,10 +335,17 @@ func parseDate(v string) time.Time {
 
 // addrOf extracts the bare address from a header value, or "".
 func addrOf(v string) string {
-	v = strings.TrimSpace(decodeHeader(v))
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return ""
 	}
+	// An encoded word is text for a display name, never part of an
+	// addr-spec (RFC 2047, section 5): "=?utf-8?B?...?=@example.org" is the
+	// address as it stands. The address is read before any decoding.
+	if a, err := mail.ParseAddress(v); err == nil {
+		return normAddr(a.Address)
+	}
+	v = decodeHeader(v)
 	if a, err := mail.ParseAddress(v); err == nil {
 		return normAddr(a.Address)
 	}

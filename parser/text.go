@@ -60,6 +60,16 @@ func textCodes(diag string) (reply, status string) {
 			reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
 			continue
 		}
+		if positive(reply) {
+			// a transcript: the answers that accepted come before the one
+			// that refused
+			if !positive(diag[m[0]:m[1]]) {
+				first = m[0]
+				reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
+				break
+			}
+			continue
+		}
 		if nested(diag, first, m[0]) {
 			reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
 		}
@@ -83,12 +93,24 @@ func textCodes(diag string) (reply, status string) {
 			reply = diag[i : i+3]
 			continue
 		}
+		if positive(reply) {
+			if !positive(diag[i : i+3]) {
+				reply = diag[i : i+3]
+				break
+			}
+			continue
+		}
 		if nested(diag, first, i) {
 			reply = diag[i : i+3]
 		}
 		break
 	}
 	return reply, status
+}
+
+// positive reports whether a reply code accepts (2xx) or asks for more (3xx).
+func positive(reply string) bool {
+	return reply[0] == '2' || reply[0] == '3'
 }
 
 // nested reports whether the code at j is an answer quoted inside the one at
@@ -321,10 +343,10 @@ var bounceSubjects = []string{
 	"failed delivery", "unable to deliver", "not be delivered", "delivery report", "nicht zustellbar",
 	"unzustellbar", "non remis", "non distribué", "échec de la remise", "no se puede entregar", "no entregado",
 	"non recapitato", "não entregue", "не доставлено", "недоставлен", "配信", "未送达", "退信", "エラー",
-	"mail delivery", "message status", "permanent error", "error sending", "failure delivery",
+	"mail delivery", "message status", "permanent error", "error sending", "failure delivery", "errors from",
 }
 
-var bounceSenders = []string{"mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "maildelivery", "mdaemon", "bounce", "daemon@", "nobody@"}
+var bounceSenders = []string{"mailer-daemon", "postmaster", "post_master", "mail delivery", "mail-daemon", "maildelivery", "mdaemon", "bounce", "daemon@", "nobody@"}
 
 var bouncePhrases = []string{
 	"could not be delivered", "couldn't be delivered", "was not delivered", "wasn't delivered",

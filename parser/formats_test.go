@@ -1,0 +1,114 @@
+package parser
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// msg joins lines into a message with LF line ends.
+func msg(lines ...string) []byte {
+	return []byte(strings.Join(lines, "\n") + "\n")
+}
+
+func parseOne(t *testing.T, data []byte) Recipient {
+	t.Helper()
+	b, err := Parse(data)
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 1, "recipients: %+v", b.Recipients)
+	return b.Recipients[0]
+}
+
+func TestEncodedWordAddressKeptAsWritten(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.org",
+		"To: alice@example.com",
+		"Subject: Returned mail: User unknown",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain",
+		"",
+		"The original message could not be delivered.",
+		"--b1",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mx.example.org",
+		"",
+		"Final-Recipient: rfc822; =?utf-8?B?w6lsw6h2ZQ==?=@example.org",
+		"Action: failed",
+		"Status: 5.1.1",
+		"Diagnostic-Code: smtp; 550 5.1.1 User unknown",
+		"--b1--",
+	))
+	// an encoded word is no part of an addr-spec: the address is as written
+	assert.Equal(t, "=?utf-8?b?w6lsw6h2zq==?=@example.org", r.Address)
+	assert.Equal(t, "bob@example.org", addrOf("=?utf-8?Q?Bob?= <bob@example.org>"))
+}
+
+func TestEximMalformedAddress(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: Mail Delivery System <mailer-daemon@mx.example.com>",
+		"To: alice@example.com",
+		"Subject: Mail failure - malformed recipient address",
+		"",
+		"A message that you sent contained one or more recipient addresses that were",
+		"incorrectly constructed:",
+		"",
+		"  carol@example.com <bob@example.net>: malformed address: <bob@example.net> may not follow carol@example.com",
+		"",
+		"This address has been ignored.",
+	))
+	// the address in angle brackets, not the display name before it
+	assert.Equal(t, "bob@example.net", r.Address)
+}
+
+func TestPostfixServerTranscript(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.com (Mail Delivery System)",
+		"To: postmaster@mx.example.com (Postmaster)",
+		"Subject: Postfix SMTP server: errors from localhost[127.0.0.1]",
+		"",
+		"Transcript of session follows.",
+		"",
+		" Out: 220 mx.example.com ESMTP",
+		" In:  MAIL FROM:<alice@example.org>",
+		" Out: 250 2.1.0 Ok",
+		" In:  RCPT TO:<bob@example.net>",
+		" Out: 250 2.1.5 Ok",
+		" In:  DATA",
+		" Out: 354 End data with <CR><LF>.<CR><LF>",
+		" Out: 451 4.3.0 Error: queue file write error",
+		" In:  QUIT",
+		" Out: 221 2.0.0 Bye",
+	))
+	assert.Equal(t, "bob@example.net", r.Address)
+	// the answer that refused, not the ones that accepted before it
+	assert.Equal(t, "451", r.ReplyCode)
+	assert.Equal(t, "4.3.0", r.Status)
+}
+
+func TestSummaryAfterServerAnswer(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: post_master@sms.example.com",
+		"To: alice@example.com",
+		"Subject: Re:Hello",
+		"",
+		"Error: Invalid user address",
+		"",
+		"Error message below:",
+		"550 - Requested action not taken: no such user here",
+		"",
+		"Message details:",
+		"  Subject: Hello",
+		"  MAIL FROM: alice@example.com",
+		"  RCPT TO: 5550100@sms.example.com",
+		"  Size (in bytes): 39",
+	))
+	assert.Equal(t, "5550100@sms.example.com", r.Address)
+	assert.Equal(t, "550", r.ReplyCode)
+	assert.Contains(t, r.Diagnostic, "no such user here")
+}
