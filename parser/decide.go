@@ -178,6 +178,14 @@ func (s *scan) decideDSN(b *Bounce, text lowered) {
 				for _, v := range blocks {
 					diag = v
 				}
+			} else if len(rcpts) == 1 && len(blocks) == 0 {
+				// One recipient, named in the human-readable part only
+				// mid-sentence if at all ("Your message wasn't delivered
+				// to a@b because ..."): that part is its diagnostic.
+				diag = text.t
+				if len(diag) > maxHumanDiag {
+					diag = diag[:maxHumanDiag]
+				}
 			}
 		}
 		r.Diagnostic = foldSpace(diag)
@@ -203,6 +211,9 @@ func (s *scan) decideDSN(b *Bounce, text lowered) {
 		b.Recipients = append(b.Recipients, r)
 	}
 }
+
+// maxHumanDiag caps the human-readable text taken as a diagnostic.
+const maxHumanDiag = 1000
 
 func firstWord(s string) string {
 	s = strings.TrimSpace(s)

@@ -112,3 +112,32 @@ func TestSummaryAfterServerAnswer(t *testing.T) {
 	assert.Equal(t, "550", r.ReplyCode)
 	assert.Contains(t, r.Diagnostic, "no such user here")
 }
+
+func TestDSNHumanTextAsDiagnostic(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: Mail Delivery Subsystem <mailer-daemon@mail.example.com>",
+		"To: alice@example.com",
+		"Subject: Delivery Status Notification (Failure)",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain; charset=UTF-8",
+		"",
+		"** Address not found **",
+		"",
+		"Your message wasn't delivered to bob@example.net because the address couldn't be found.",
+		"--b1",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mail.example.com",
+		"",
+		"Final-Recipient: rfc822; bob@example.net",
+		"Action: failed",
+		"Status: 5.0.0",
+		"--b1--",
+	))
+	assert.Equal(t, "bob@example.net", r.Address)
+	// no Diagnostic-Code: the human-readable part, without the set phrases
+	assert.Equal(t, "Your message wasn't delivered to bob@example.net because the address couldn't be found.", r.Diagnostic)
+}
