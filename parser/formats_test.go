@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -140,4 +141,55 @@ func TestDSNHumanTextAsDiagnostic(t *testing.T) {
 	assert.Equal(t, "bob@example.net", r.Address)
 	// no Diagnostic-Code: the human-readable part, without the set phrases
 	assert.Equal(t, "Your message wasn't delivered to bob@example.net because the address couldn't be found.", r.Diagnostic)
+}
+
+func TestISO2022JPWithoutLabel(t *testing.T) {
+	// "ユーザー" in ISO-2022-JP, in a delivery-status part that has no charset
+	jis := "\x1b$B%f!<%6!<\x1b(B"
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.jp",
+		"To: alice@example.com",
+		"Subject: Delivery failure",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain",
+		"",
+		"Your message was not delivered.",
+		"--b1",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mx.example.jp",
+		"",
+		"Final-Recipient: rfc822; bob@example.jp",
+		"Action: failed",
+		"Status: 5.0.0",
+		"Diagnostic-Code: X-Notes; "+jis+" bob (bob@example.jp)",
+		"--b1--",
+	))
+	assert.Equal(t, "ユーザー bob (bob@example.jp)", r.Diagnostic)
+}
+
+func TestEightBitUnderISO2022JPLabel(t *testing.T) {
+	// "送信" in EUC-JP, in a part that claims ISO-2022-JP
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.jp",
+		"To: alice@example.com",
+		"Subject: Mail delivery failed",
+		"MIME-Version: 1.0",
+		`Content-Type: text/plain; charset="ISO-2022-JP"`,
+		"Content-Transfer-Encoding: 8bit",
+		"",
+		"\xc1\xf7\xbf\xae failed:",
+		"",
+		"<bob@example.jp>: 550 user unknown",
+	))
+	assert.Equal(t, "bob@example.jp", r.Address)
+	rd, err := charsetReader("ISO-2022-JP", strings.NewReader("\xc1\xf7\xbf\xae"))
+	require.NoError(t, err)
+	out, _ := io.ReadAll(rd)
+	assert.Equal(t, "送信", string(out))
+	assert.Equal(t, "euc-jp", eucOrSJIS([]byte("\xc1\xf7\xbf\xae")))
+	assert.Equal(t, "shift_jis", eucOrSJIS([]byte("\x91\x97\x90\x4d")))
 }

@@ -222,11 +222,11 @@ func (s *scan) addText(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	s.texts = append(s.texts, string(normalizeNewlines(b)))
+	s.texts = append(s.texts, string(normalizeNewlines(decodeJIS(b))))
 }
 
 func (s *scan) addDSN(b []byte) {
-	b = normalizeNewlines(b)
+	b = normalizeNewlines(decodeJIS(b))
 	for {
 		b = bytes.TrimLeft(b, " \t\n")
 		if len(b) == 0 {
