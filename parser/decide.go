@@ -50,6 +50,23 @@ func (s *scan) decide() *Bounce {
 		}
 		return b
 	}
+	if isListError(s.top, b.Subject, text) {
+		// The notice names the list it refused the post for first, in
+		// its opening sentence; the rest is help (the command address,
+		// ...).
+		ex := s.excluded(b)
+		for _, m := range addrRe.FindAllString(text.t, 8) {
+			if a := normAddr(m); !ex[a] && plausibleAddr(a) {
+				b.Kind, b.Decoder = KindNDR, "fml"
+				diag := stripBoilerplate(foldSpace(text.t))
+				if len(diag) > maxHumanDiag {
+					diag = diag[:maxHumanDiag]
+				}
+				b.Recipients = []Recipient{{Address: a, Action: "failed", Diagnostic: diag, LastAttempt: b.Date}}
+				return b
+			}
+		}
+	}
 	if looksLikeBounce(s.top, b.Subject, text) {
 		b.Kind = KindNDR
 		b.Decoder = detectMTA(s.top, text)

@@ -193,3 +193,76 @@ func TestEightBitUnderISO2022JPLabel(t *testing.T) {
 	assert.Equal(t, "euc-jp", eucOrSJIS([]byte("\xc1\xf7\xbf\xae")))
 	assert.Equal(t, "shift_jis", eucOrSJIS([]byte("\x91\x97\x90\x4d")))
 }
+
+func TestAttachedReportIsRead(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: gateway@relay.example.com",
+		"To: alice@example.com",
+		"Subject: Returned mail",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/mixed; boundary="outer"`,
+		"",
+		"--outer",
+		"Content-Type: text/plain",
+		"",
+		"----- The following addresses had permanent delivery errors -----",
+		"--outer",
+		"Content-Type: message/rfc822",
+		"",
+		"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>",
+		"To: alice@example.com",
+		"Subject: Returned mail: User unknown",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="inner"`,
+		"",
+		"--inner",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mx.example.org",
+		"",
+		"Final-Recipient: rfc822; bob@example.org",
+		"Action: failed",
+		"Status: 5.1.1",
+		"Diagnostic-Code: smtp; 550 5.1.1 User unknown",
+		"--inner--",
+		"--outer--",
+	))
+	assert.Equal(t, "bob@example.org", r.Address)
+	assert.Equal(t, "5.1.1", r.Status)
+}
+
+func TestMailingListNotice(t *testing.T) {
+	b, err := Parse(msg(
+		"From: list-admin@example.org",
+		"To: alice@example.com",
+		"Subject: You alice@example.com are not member (list ML)",
+		"Message-ID: <200504292334.FMLAAA0.list@example.org>",
+		"X-MLServer: fml [fml 4.0.3 release]",
+		"",
+		"You are not a member of this mailing list <list@example.org>.",
+		"",
+		"send mail with the body",
+		"",
+		"	guide",
+		"",
+		"to the address",
+		"",
+		"	list-ctl@example.org",
+	))
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 1)
+	assert.Equal(t, "fml", b.Decoder)
+	assert.Equal(t, "list@example.org", b.Recipients[0].Address)
+	// a post that went through the list is no notice
+	b, err = Parse(msg(
+		"From: bob@example.net",
+		"To: list@example.org",
+		"Subject: [list:00123] hello",
+		"Message-ID: <20050429.123@example.net>",
+		"X-MLServer: fml [fml 4.0.3 release]",
+		"",
+		"My request was rejected by the office; is anyone else denied?",
+	))
+	require.NoError(t, err)
+	assert.Empty(t, b.Recipients)
+}

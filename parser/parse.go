@@ -204,6 +204,15 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	case "message/feedback-report":
 		s.arf, _ = readFields(normalizeNewlines(bytes.TrimLeft(body, "\n")))
 	case "message/rfc822", "message/global", "message/partial", "message/rfc822-headers":
+		if len(s.dsn) == 0 && isAttachedReport(body) {
+			// a gateway that wraps the real report in its own message:
+			// read the report inside
+			inner := bytes.Clone(body)
+			if ent, err := message.Read(bytes.NewReader(inner)); ent != nil && (err == nil || message.IsUnknownCharset(err)) {
+				s.walk(ent, depth+1)
+				return
+			}
+		}
 		s.setOriginal(body)
 	case "text/rfc822-headers", "message/global-headers", "text/rfc822-header":
 		s.setOriginal(body)
@@ -266,6 +275,17 @@ func splitDSNBlock(fs []Field) [][]Field {
 		hasMTA = hasMTA || strings.EqualFold(f.Name, "reporting-mta")
 	}
 	return append(out, fs[start:])
+}
+
+// isAttachedReport reports whether an attached message is itself a delivery
+// status report (multipart/report with delivery-status).
+func isAttachedReport(b []byte) bool {
+	if !bytes.Contains(b[:min(len(b), 16<<10)], []byte("report-type")) {
+		return false
+	}
+	fs, _ := readFields(normalizeNewlines(bytes.TrimLeft(b, "\n")))
+	mt, params := mediaType(fieldsGet(fs, "Content-Type"))
+	return mt == "multipart/report" && strings.Contains(strings.ToLower(params["report-type"]), "delivery-status")
 }
 
 func (s *scan) setOriginal(b []byte) {

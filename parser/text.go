@@ -217,6 +217,7 @@ var originalMarkers = []string{
 	"headers of the original message",
 	"content-type: message/rfc822",
 	"------ this is a copy of",
+	"original mail as follows",
 	"--- mail contents ---",
 	"your message reads (in part)",
 	"----- message text follows -----",
@@ -397,6 +398,28 @@ func looksLikeBounce(top []Field, subject string, text lowered) bool {
 		}
 	}
 	return score >= 2
+}
+
+// listErrorPhrases are what a mailing list manager's notice of a refused
+// post says, lower-cased.
+var listErrorPhrases = []string{"not a member", "are not member", "loop alert", "duplicated message-id",
+	"rejected", "too big", "not allowed", "denied"}
+
+// isListError reports whether the message is a mailing list manager's notice
+// that it did not pass a post to its list: written by fml (X-MLServer, and
+// fml's own Message-ID, "<...FML...@...>", not a list post's) and saying so.
+func isListError(top []Field, subject string, text lowered) bool {
+	if !strings.Contains(strings.ToLower(fieldsGet(top, "X-MLServer")), "fml") ||
+		!strings.Contains(strings.ToLower(fieldsGet(top, "Message-ID")), ".fml") {
+		return false
+	}
+	s := strings.ToLower(subject)
+	for _, p := range listErrorPhrases {
+		if strings.Contains(s, p) || strings.Contains(text.l, p) {
+			return true
+		}
+	}
+	return false
 }
 
 var mtaSignatures = []struct{ phrase, mta string }{
