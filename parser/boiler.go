@@ -51,6 +51,9 @@ var boilerplate = []string{
 	"----- the following addresses had permanent delivery errors -----",
 	"----- the following addresses had transient non-fatal errors -----",
 	"----- non-delivered information -----",
+	// InterScan MSS
+	"message from interscan messaging security suite",
+	"the following mail could not be delivered.",
 	// Exchange
 	"your message did not reach some or all of the intended recipients.",
 	"did not reach the following recipient(s):",

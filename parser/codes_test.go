@@ -28,6 +28,13 @@ func textCodesRe(diag string) (reply, status string) {
 			reply, status = diag[m[2]:m[3]], diag[m[4]:m[5]]
 			continue
 		}
+		if positive(reply) {
+			if !positive(diag[m[2]:m[3]]) {
+				reply, status = diag[m[2]:m[3]], diag[m[4]:m[5]]
+				break
+			}
+			continue
+		}
 		if nested(diag, first, m[2]) {
 			reply, status = diag[m[2]:m[3]], diag[m[4]:m[5]]
 		}
@@ -46,6 +53,13 @@ func textCodesRe(diag string) (reply, status string) {
 		if first < 0 {
 			first = m[2]
 			reply = diag[m[2]:m[3]]
+			continue
+		}
+		if positive(reply) {
+			if !positive(diag[m[2]:m[3]]) {
+				reply = diag[m[2]:m[3]]
+				break
+			}
 			continue
 		}
 		if nested(diag, first, m[2]) {
@@ -102,7 +116,7 @@ func TestCodeScannersMatchPatterns(t *testing.T) {
 		"550 5.1.1 550 5.1.1", "550 5.1.1.", "550 5.1.1.2", "5.1.1234", "1.5.1.1", "x5.1.1.x",
 		"host 10.5.1.1 said", "version 2.0.0.1", "2606:2800:220:6d", "550", "(550)", "<550>", "=550.",
 		"550.5", "a 550 b 421 c 250 d", "550\u00e9 5.1.1\u00e9", "\xff550 5.1.1\xff", "é5.1.1é", "550 5.1.1\xe2",
-		"550  \"'-#5.0.0", "250 2.0.0 ok 250 2.0.0 ok 250 2.0.0", "#550 x", "550 5.1.1\xe2\x82",
+		"550  \"'-#5.0.0", "250 2.0.0 ok 250 2.0.0 ok 250 2.0.0", "#550 x", "250 2.1.5 ok 354 go 451 4.3.0 error 221 bye", "550 5.1.1\xe2\x82",
 	}
 	for _, c := range cases {
 		checkScanners(t, c)

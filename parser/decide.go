@@ -50,6 +50,23 @@ func (s *scan) decide() *Bounce {
 		}
 		return b
 	}
+	if isListError(s.top, b.Subject, text) {
+		// The notice names the list it refused the post for first, in
+		// its opening sentence; the rest is help (the command address,
+		// ...).
+		ex := s.excluded(b)
+		for _, m := range addrRe.FindAllString(text.t, 8) {
+			if a := normAddr(m); !ex[a] && plausibleAddr(a) {
+				b.Kind, b.Decoder = KindNDR, "fml"
+				diag := stripBoilerplate(foldSpace(text.t))
+				if len(diag) > maxHumanDiag {
+					diag = diag[:maxHumanDiag]
+				}
+				b.Recipients = []Recipient{{Address: a, Action: "failed", Diagnostic: diag, LastAttempt: b.Date}}
+				return b
+			}
+		}
+	}
 	if looksLikeBounce(s.top, b.Subject, text) {
 		b.Kind = KindNDR
 		b.Decoder = detectMTA(s.top, text)
@@ -178,6 +195,14 @@ func (s *scan) decideDSN(b *Bounce, text lowered) {
 				for _, v := range blocks {
 					diag = v
 				}
+			} else if len(rcpts) == 1 && len(blocks) == 0 {
+				// One recipient, named in the human-readable part only
+				// mid-sentence if at all ("Your message wasn't delivered
+				// to a@b because ..."): that part is its diagnostic.
+				diag = text.t
+				if len(diag) > maxHumanDiag {
+					diag = diag[:maxHumanDiag]
+				}
 			}
 		}
 		r.Diagnostic = foldSpace(diag)
@@ -203,6 +228,9 @@ func (s *scan) decideDSN(b *Bounce, text lowered) {
 		b.Recipients = append(b.Recipients, r)
 	}
 }
+
+// maxHumanDiag caps the human-readable text taken as a diagnostic.
+const maxHumanDiag = 1000
 
 func firstWord(s string) string {
 	s = strings.TrimSpace(s)

@@ -91,6 +91,8 @@ func recipientOnLine(line string, exclude map[string]bool) string {
 	}
 	lead := strings.ToLower(strings.TrimSpace(line[:start]))
 	lead = strings.TrimRight(lead, "<'\"( ")
+	// a line of an SMTP transcript: "In: RCPT TO:<a@b>", ">>> MAIL FROM:<a@b>"
+	lead = strings.TrimLeft(strings.TrimPrefix(lead, "in:"), " \t>")
 	if len(lead) > maxLead {
 		return ""
 	}
@@ -103,6 +105,15 @@ func recipientOnLine(line string, exclude map[string]bool) string {
 		return ""
 	}
 	a := normAddr(line[start:end])
+	if rest := strings.TrimLeft(line[end:], " \t"); strings.HasPrefix(rest, "<") {
+		// "a@b <c@d>": a display name that looks like an address, then the
+		// address itself in angle brackets (a header quoted as written)
+		if k := strings.IndexByte(rest, '>'); k > 0 {
+			if s, e := addrIndex(rest[1:k]); s == 0 && e == k-1 {
+				a = normAddr(rest[1:k])
+			}
+		}
+	}
 	if exclude[a] || !plausibleAddr(a) {
 		return ""
 	}
@@ -229,6 +240,15 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 		}
 		if diag == "" {
 			diag = whole
+		} else if len(order) == 1 && diag != whole {
+			// The one recipient's lines give no code while the report does
+			// elsewhere (the server's answer above a summary that names the
+			// address): the whole report is the better diagnostic.
+			if rc, st := textCodes(diag); rc == "" && st == "" {
+				if rc, st = textCodes(whole); rc != "" || st != "" {
+					diag = whole
+				}
+			}
 		}
 		diag = stripBoilerplate(diag)
 		if len(diag) > 2000 {

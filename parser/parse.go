@@ -204,6 +204,15 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	case "message/feedback-report":
 		s.arf, _ = readFields(normalizeNewlines(bytes.TrimLeft(body, "\n")))
 	case "message/rfc822", "message/global", "message/partial", "message/rfc822-headers":
+		if len(s.dsn) == 0 && isAttachedReport(body) {
+			// a gateway that wraps the real report in its own message:
+			// read the report inside
+			inner := bytes.Clone(body)
+			if ent, err := message.Read(bytes.NewReader(inner)); ent != nil && (err == nil || message.IsUnknownCharset(err)) {
+				s.walk(ent, depth+1)
+				return
+			}
+		}
 		s.setOriginal(body)
 	case "text/rfc822-headers", "message/global-headers", "text/rfc822-header":
 		s.setOriginal(body)
@@ -222,11 +231,11 @@ func (s *scan) addText(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	s.texts = append(s.texts, string(normalizeNewlines(b)))
+	s.texts = append(s.texts, string(normalizeNewlines(decodeJIS(b))))
 }
 
 func (s *scan) addDSN(b []byte) {
-	b = normalizeNewlines(b)
+	b = normalizeNewlines(decodeJIS(b))
 	for {
 		b = bytes.TrimLeft(b, " \t\n")
 		if len(b) == 0 {
@@ -266,6 +275,17 @@ func splitDSNBlock(fs []Field) [][]Field {
 		hasMTA = hasMTA || strings.EqualFold(f.Name, "reporting-mta")
 	}
 	return append(out, fs[start:])
+}
+
+// isAttachedReport reports whether an attached message is itself a delivery
+// status report (multipart/report with delivery-status).
+func isAttachedReport(b []byte) bool {
+	if !bytes.Contains(b[:min(len(b), 16<<10)], []byte("report-type")) {
+		return false
+	}
+	fs, _ := readFields(normalizeNewlines(bytes.TrimLeft(b, "\n")))
+	mt, params := mediaType(fieldsGet(fs, "Content-Type"))
+	return mt == "multipart/report" && strings.Contains(strings.ToLower(params["report-type"]), "delivery-status")
 }
 
 func (s *scan) setOriginal(b []byte) {
@@ -335,10 +355,17 @@ func parseDate(v string) time.Time {
 
 // addrOf extracts the bare address from a header value, or "".
 func addrOf(v string) string {
-	v = strings.TrimSpace(decodeHeader(v))
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return ""
 	}
+	// An encoded word is text for a display name, never part of an
+	// addr-spec (RFC 2047, section 5): "=?utf-8?B?...?=@example.org" is the
+	// address as it stands. The address is read before any decoding.
+	if a, err := mail.ParseAddress(v); err == nil {
+		return normAddr(a.Address)
+	}
+	v = decodeHeader(v)
 	if a, err := mail.ParseAddress(v); err == nil {
 		return normAddr(a.Address)
 	}

@@ -60,6 +60,16 @@ func textCodes(diag string) (reply, status string) {
 			reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
 			continue
 		}
+		if positive(reply) {
+			// a transcript: the answers that accepted come before the one
+			// that refused
+			if !positive(diag[m[0]:m[1]]) {
+				first = m[0]
+				reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
+				break
+			}
+			continue
+		}
 		if nested(diag, first, m[0]) {
 			reply, status = diag[m[0]:m[1]], diag[m[2]:m[3]]
 		}
@@ -83,12 +93,24 @@ func textCodes(diag string) (reply, status string) {
 			reply = diag[i : i+3]
 			continue
 		}
+		if positive(reply) {
+			if !positive(diag[i : i+3]) {
+				reply = diag[i : i+3]
+				break
+			}
+			continue
+		}
 		if nested(diag, first, i) {
 			reply = diag[i : i+3]
 		}
 		break
 	}
 	return reply, status
+}
+
+// positive reports whether a reply code accepts (2xx) or asks for more (3xx).
+func positive(reply string) bool {
+	return reply[0] == '2' || reply[0] == '3'
 }
 
 // nested reports whether the code at j is an answer quoted inside the one at
@@ -195,6 +217,7 @@ var originalMarkers = []string{
 	"headers of the original message",
 	"content-type: message/rfc822",
 	"------ this is a copy of",
+	"original mail as follows",
 	"--- mail contents ---",
 	"your message reads (in part)",
 	"----- message text follows -----",
@@ -321,10 +344,10 @@ var bounceSubjects = []string{
 	"failed delivery", "unable to deliver", "not be delivered", "delivery report", "nicht zustellbar",
 	"unzustellbar", "non remis", "non distribué", "échec de la remise", "no se puede entregar", "no entregado",
 	"non recapitato", "não entregue", "не доставлено", "недоставлен", "配信", "未送达", "退信", "エラー",
-	"mail delivery", "message status", "permanent error", "error sending", "failure delivery",
+	"mail delivery", "message status", "permanent error", "error sending", "failure delivery", "errors from",
 }
 
-var bounceSenders = []string{"mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "maildelivery", "mdaemon", "bounce", "daemon@", "nobody@"}
+var bounceSenders = []string{"mailer-daemon", "postmaster", "post_master", "mail delivery", "mail-daemon", "maildelivery", "mdaemon", "bounce", "daemon@", "nobody@"}
 
 var bouncePhrases = []string{
 	"could not be delivered", "couldn't be delivered", "was not delivered", "wasn't delivered",
@@ -375,6 +398,28 @@ func looksLikeBounce(top []Field, subject string, text lowered) bool {
 		}
 	}
 	return score >= 2
+}
+
+// listErrorPhrases are what a mailing list manager's notice of a refused
+// post says, lower-cased.
+var listErrorPhrases = []string{"not a member", "are not member", "loop alert", "duplicated message-id",
+	"rejected", "too big", "not allowed", "denied"}
+
+// isListError reports whether the message is a mailing list manager's notice
+// that it did not pass a post to its list: written by fml (X-MLServer, and
+// fml's own Message-ID, "<...FML...@...>", not a list post's) and saying so.
+func isListError(top []Field, subject string, text lowered) bool {
+	if !strings.Contains(strings.ToLower(fieldsGet(top, "X-MLServer")), "fml") ||
+		!strings.Contains(strings.ToLower(fieldsGet(top, "Message-ID")), ".fml") {
+		return false
+	}
+	s := strings.ToLower(subject)
+	for _, p := range listErrorPhrases {
+		if strings.Contains(s, p) || strings.Contains(text.l, p) {
+			return true
+		}
+	}
+	return false
 }
 
 var mtaSignatures = []struct{ phrase, mta string }{

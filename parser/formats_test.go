@@ -1,0 +1,268 @@
+package parser
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// msg joins lines into a message with LF line ends.
+func msg(lines ...string) []byte {
+	return []byte(strings.Join(lines, "\n") + "\n")
+}
+
+func parseOne(t *testing.T, data []byte) Recipient {
+	t.Helper()
+	b, err := Parse(data)
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 1, "recipients: %+v", b.Recipients)
+	return b.Recipients[0]
+}
+
+func TestEncodedWordAddressKeptAsWritten(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.org",
+		"To: alice@example.com",
+		"Subject: Returned mail: User unknown",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain",
+		"",
+		"The original message could not be delivered.",
+		"--b1",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mx.example.org",
+		"",
+		"Final-Recipient: rfc822; =?utf-8?B?w6lsw6h2ZQ==?=@example.org",
+		"Action: failed",
+		"Status: 5.1.1",
+		"Diagnostic-Code: smtp; 550 5.1.1 User unknown",
+		"--b1--",
+	))
+	// an encoded word is no part of an addr-spec: the address is as written
+	assert.Equal(t, "=?utf-8?b?w6lsw6h2zq==?=@example.org", r.Address)
+	assert.Equal(t, "bob@example.org", addrOf("=?utf-8?Q?Bob?= <bob@example.org>"))
+}
+
+func TestEximMalformedAddress(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: Mail Delivery System <mailer-daemon@mx.example.com>",
+		"To: alice@example.com",
+		"Subject: Mail failure - malformed recipient address",
+		"",
+		"A message that you sent contained one or more recipient addresses that were",
+		"incorrectly constructed:",
+		"",
+		"  carol@example.com <bob@example.net>: malformed address: <bob@example.net> may not follow carol@example.com",
+		"",
+		"This address has been ignored.",
+	))
+	// the address in angle brackets, not the display name before it
+	assert.Equal(t, "bob@example.net", r.Address)
+}
+
+func TestPostfixServerTranscript(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.com (Mail Delivery System)",
+		"To: postmaster@mx.example.com (Postmaster)",
+		"Subject: Postfix SMTP server: errors from localhost[127.0.0.1]",
+		"",
+		"Transcript of session follows.",
+		"",
+		" Out: 220 mx.example.com ESMTP",
+		" In:  MAIL FROM:<alice@example.org>",
+		" Out: 250 2.1.0 Ok",
+		" In:  RCPT TO:<bob@example.net>",
+		" Out: 250 2.1.5 Ok",
+		" In:  DATA",
+		" Out: 354 End data with <CR><LF>.<CR><LF>",
+		" Out: 451 4.3.0 Error: queue file write error",
+		" In:  QUIT",
+		" Out: 221 2.0.0 Bye",
+	))
+	assert.Equal(t, "bob@example.net", r.Address)
+	// the answer that refused, not the ones that accepted before it
+	assert.Equal(t, "451", r.ReplyCode)
+	assert.Equal(t, "4.3.0", r.Status)
+}
+
+func TestSummaryAfterServerAnswer(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: post_master@sms.example.com",
+		"To: alice@example.com",
+		"Subject: Re:Hello",
+		"",
+		"Error: Invalid user address",
+		"",
+		"Error message below:",
+		"550 - Requested action not taken: no such user here",
+		"",
+		"Message details:",
+		"  Subject: Hello",
+		"  MAIL FROM: alice@example.com",
+		"  RCPT TO: 5550100@sms.example.com",
+		"  Size (in bytes): 39",
+	))
+	assert.Equal(t, "5550100@sms.example.com", r.Address)
+	assert.Equal(t, "550", r.ReplyCode)
+	assert.Contains(t, r.Diagnostic, "no such user here")
+}
+
+func TestDSNHumanTextAsDiagnostic(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: Mail Delivery Subsystem <mailer-daemon@mail.example.com>",
+		"To: alice@example.com",
+		"Subject: Delivery Status Notification (Failure)",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain; charset=UTF-8",
+		"",
+		"** Address not found **",
+		"",
+		"Your message wasn't delivered to bob@example.net because the address couldn't be found.",
+		"--b1",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mail.example.com",
+		"",
+		"Final-Recipient: rfc822; bob@example.net",
+		"Action: failed",
+		"Status: 5.0.0",
+		"--b1--",
+	))
+	assert.Equal(t, "bob@example.net", r.Address)
+	// no Diagnostic-Code: the human-readable part, without the set phrases
+	assert.Equal(t, "Your message wasn't delivered to bob@example.net because the address couldn't be found.", r.Diagnostic)
+}
+
+func TestISO2022JPWithoutLabel(t *testing.T) {
+	// "ユーザー" in ISO-2022-JP, in a delivery-status part that has no charset
+	jis := "\x1b$B%f!<%6!<\x1b(B"
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.jp",
+		"To: alice@example.com",
+		"Subject: Delivery failure",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain",
+		"",
+		"Your message was not delivered.",
+		"--b1",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mx.example.jp",
+		"",
+		"Final-Recipient: rfc822; bob@example.jp",
+		"Action: failed",
+		"Status: 5.0.0",
+		"Diagnostic-Code: X-Notes; "+jis+" bob (bob@example.jp)",
+		"--b1--",
+	))
+	assert.Equal(t, "ユーザー bob (bob@example.jp)", r.Diagnostic)
+}
+
+func TestEightBitUnderISO2022JPLabel(t *testing.T) {
+	// "送信" in EUC-JP, in a part that claims ISO-2022-JP
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.jp",
+		"To: alice@example.com",
+		"Subject: Mail delivery failed",
+		"MIME-Version: 1.0",
+		`Content-Type: text/plain; charset="ISO-2022-JP"`,
+		"Content-Transfer-Encoding: 8bit",
+		"",
+		"\xc1\xf7\xbf\xae failed:",
+		"",
+		"<bob@example.jp>: 550 user unknown",
+	))
+	assert.Equal(t, "bob@example.jp", r.Address)
+	rd, err := charsetReader("ISO-2022-JP", strings.NewReader("\xc1\xf7\xbf\xae"))
+	require.NoError(t, err)
+	out, _ := io.ReadAll(rd)
+	assert.Equal(t, "送信", string(out))
+	assert.Equal(t, "euc-jp", eucOrSJIS([]byte("\xc1\xf7\xbf\xae")))
+	assert.Equal(t, "shift_jis", eucOrSJIS([]byte("\x91\x97\x90\x4d")))
+}
+
+func TestAttachedReportIsRead(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: gateway@relay.example.com",
+		"To: alice@example.com",
+		"Subject: Returned mail",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/mixed; boundary="outer"`,
+		"",
+		"--outer",
+		"Content-Type: text/plain",
+		"",
+		"----- The following addresses had permanent delivery errors -----",
+		"--outer",
+		"Content-Type: message/rfc822",
+		"",
+		"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>",
+		"To: alice@example.com",
+		"Subject: Returned mail: User unknown",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="inner"`,
+		"",
+		"--inner",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mx.example.org",
+		"",
+		"Final-Recipient: rfc822; bob@example.org",
+		"Action: failed",
+		"Status: 5.1.1",
+		"Diagnostic-Code: smtp; 550 5.1.1 User unknown",
+		"--inner--",
+		"--outer--",
+	))
+	assert.Equal(t, "bob@example.org", r.Address)
+	assert.Equal(t, "5.1.1", r.Status)
+}
+
+func TestMailingListNotice(t *testing.T) {
+	b, err := Parse(msg(
+		"From: list-admin@example.org",
+		"To: alice@example.com",
+		"Subject: You alice@example.com are not member (list ML)",
+		"Message-ID: <200504292334.FMLAAA0.list@example.org>",
+		"X-MLServer: fml [fml 4.0.3 release]",
+		"",
+		"You are not a member of this mailing list <list@example.org>.",
+		"",
+		"send mail with the body",
+		"",
+		"	guide",
+		"",
+		"to the address",
+		"",
+		"	list-ctl@example.org",
+	))
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 1)
+	assert.Equal(t, "fml", b.Decoder)
+	assert.Equal(t, "list@example.org", b.Recipients[0].Address)
+	// a post that went through the list is no notice
+	b, err = Parse(msg(
+		"From: bob@example.net",
+		"To: list@example.org",
+		"Subject: [list:00123] hello",
+		"Message-ID: <20050429.123@example.net>",
+		"X-MLServer: fml [fml 4.0.3 release]",
+		"",
+		"My request was rejected by the office; is anyone else denied?",
+	))
+	require.NoError(t, err)
+	assert.Empty(t, b.Recipients)
+}
