@@ -3,6 +3,8 @@ package parser
 import (
 	"regexp"
 	"strings"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
 
 var (
@@ -157,21 +159,19 @@ var commandPatterns = []struct{ phrase, cmd string }{
 
 // commandOf tells which SMTP command a diagnostic answered, where it says.
 func commandOf(diag string) string {
-	l := strings.ToLower(diag)
-	for i, p := range commandPhrases {
-		if p.in(l) {
-			return commandPatterns[i].cmd
-		}
+	if i := commandMatcher.First(strings.ToLower(diag)); i >= 0 {
+		return commandPatterns[i].cmd
 	}
 	return ""
 }
 
-var commandPhrases = func() []phrase {
-	out := make([]phrase, len(commandPatterns))
+// commandMatcher finds the commandPatterns; the first of the table present wins.
+var commandMatcher = func() *multimatch.Matcher {
+	ps := make([]string, len(commandPatterns))
 	for i, p := range commandPatterns {
-		out[i] = newPhrase(p.phrase)
+		ps[i] = p.phrase
 	}
-	return out
+	return multimatch.New(ps)
 }()
 
 // Markers that start a quoted copy of the original message in a free-text
@@ -201,22 +201,13 @@ var originalMarkers = []string{
 	"----- returned message -----",
 }
 
-var originalMarkerPhrases = newPhrases(originalMarkers)
+var originalMarkerMatcher = multimatch.New(originalMarkers)
 
 // originalMarker returns where a quoted original begins in x.t, or -1.
 func originalMarker(x lowered) int {
-	t, l := x.t, x.l
-	best := -1
-	for _, m := range originalMarkerPhrases {
-		h := l
-		if best >= 0 {
-			// only an earlier marker matters
-			h = l[:min(len(l), best+len(m.s)-1)]
-		}
-		if i := m.index(h); i >= 0 {
-			best = i
-		}
-	}
+	t := x.t
+	// the earliest marker counts
+	best, _ := originalMarkerMatcher.Leftmost(x.l)
 	if best < 0 {
 		return -1
 	}
@@ -340,7 +331,7 @@ var bouncePhrases = []string{
 	"smtp error", "remote host said", "said:", "user unknown", "no such user",
 }
 
-var bouncePhrasesIndexed = newPhrases(bouncePhrases)
+var bouncePhraseMatcher = multimatch.New(bouncePhrases)
 
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report.
@@ -367,14 +358,16 @@ func looksLikeBounce(top []Field, subject string, text lowered) bool {
 			break
 		}
 	}
-	l := text.l
-	for _, p := range bouncePhrasesIndexed {
-		if p.in(l) {
-			score++
-			break
-		}
+	if bouncePhrase(text.l) {
+		score++
 	}
 	return score >= 2
+}
+
+// bouncePhrase reports whether the lower-cased text l has one of the
+// bouncePhrases.
+func bouncePhrase(l string) bool {
+	return bouncePhraseMatcher.Any(l)
 }
 
 var mtaSignatures = []struct{ phrase, mta string }{
@@ -402,20 +395,19 @@ var mtaSignatures = []struct{ phrase, mta string }{
 	{"zoho", "zoho"},
 }
 
-var mtaSignaturePhrases = func() []phrase {
-	out := make([]phrase, len(mtaSignatures))
+// mtaMatcher finds the mtaSignatures; the first of the table present wins.
+var mtaMatcher = func() *multimatch.Matcher {
+	ps := make([]string, len(mtaSignatures))
 	for i, sig := range mtaSignatures {
-		out[i] = newPhrase(sig.phrase)
+		ps[i] = sig.phrase
 	}
-	return out
+	return multimatch.New(ps)
 }()
 
 // detectMTA guesses which MTA or service wrote a bounce, from its header and text.
 func detectMTA(top []Field, text lowered) string {
-	for i, p := range mtaSignaturePhrases {
-		if p.in(text.l) {
-			return mtaSignatures[i].mta
-		}
+	if i := mtaMatcher.First(text.l); i >= 0 {
+		return mtaSignatures[i].mta
 	}
 	var hdr strings.Builder
 	for _, f := range top {
@@ -425,10 +417,8 @@ func detectMTA(top []Field, text lowered) string {
 		}
 	}
 	h := hdr.String()
-	for i, p := range mtaSignaturePhrases {
-		if p.in(h) {
-			return mtaSignatures[i].mta
-		}
+	if i := mtaMatcher.First(h); i >= 0 {
+		return mtaSignatures[i].mta
 	}
 	return "generic"
 }
