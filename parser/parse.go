@@ -40,11 +40,24 @@ func Parse(data []byte) (*Bounce, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ErrEmpty
 	}
-	top, rest := readFields(data)
+	ent, err := message.Read(bytes.NewReader(data))
+	if !readable(ent, err) {
+		ent = nil
+	}
+	var top []Field
+	var rest []byte
+	ok := false
+	if ent != nil {
+		// the fields go-message has just read, rather than a second parse
+		top, rest, ok = topFields(data, &ent.Header)
+	}
+	if !ok {
+		top, rest = readFields(data)
+	}
 	if len(top) == 0 {
 		return nil, &Error{"no header fields: not a mail message"}
 	}
-	s := walkMessage(data, top, rest)
+	s := walkEntity(ent, top, rest)
 	if s.err != nil && strings.Contains(s.err.Error(), "malformed MIME header") {
 		// A part header whose parameter line lost its folding white space
 		// ("Content-Type: multipart/alternative;" then "boundary=..." at the
@@ -78,6 +91,22 @@ func skipEnvelopeLine(data []byte) []byte {
 }
 
 func walkMessage(data []byte, top []Field, rest []byte) *scan {
+	ent, err := message.Read(bytes.NewReader(data))
+	if !readable(ent, err) {
+		ent = nil
+	}
+	return walkEntity(ent, top, rest)
+}
+
+// readable reports whether go-message read a message's header well enough
+// for its parts to be walked.
+func readable(ent *message.Entity, err error) bool {
+	return ent != nil && (err == nil || message.IsUnknownCharset(err) || message.IsUnknownEncoding(err))
+}
+
+// walkEntity walks the message go-message read (ent), or, when it could not
+// (ent is nil), takes the body after the header (rest) as plain text.
+func walkEntity(ent *message.Entity, top []Field, rest []byte) *scan {
 	s := &scan{top: top}
 	buf := bodyBufs.Get().(*bytes.Buffer)
 	s.buf = buf
@@ -87,8 +116,7 @@ func walkMessage(data []byte, top []Field, rest []byte) *scan {
 			bodyBufs.Put(buf)
 		}
 	}()
-	ent, err := message.Read(bytes.NewReader(data))
-	if ent != nil && (err == nil || message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
+	if ent != nil {
 		s.walk(ent, 0)
 	} else {
 		// go-message refused the header: read the body as plain text.
