@@ -427,6 +427,7 @@ func detectMTA(top []Field, text lowered) string {
 // a few entities decoded.
 func stripHTML(h string) string {
 	var b strings.Builder
+	b.Grow(len(h))
 	in := false
 	for i := 0; i < len(h); i++ {
 		c := h[i]
@@ -448,6 +449,7 @@ func stripHTML(h string) string {
 		}
 		b.WriteByte(c)
 	}
-	r := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")
-	return r.Replace(b.String())
+	return htmlEntities.Replace(b.String())
 }
+
+var htmlEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")
