@@ -319,7 +319,17 @@ func mediaType(v string) (string, map[string]string) {
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: func(charset string, input io.Reader) (io.Reader, error) {
-	return message.CharsetReader(charset, input)
+	r, err := message.CharsetReader(charset, input)
+	if err != nil {
+		return nil, err
+	}
+	// An encoded word is short: decode it here, into a reader the decoder
+	// copies from without a 32 KiB buffer of its own.
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(b), nil
 }}
 
 // decodeHeader decodes RFC 2047 encoded words, keeping the raw value on error.
@@ -348,6 +358,14 @@ func parseDate(v string) time.Time {
 		if t, err := time.Parse(rfc5322Date, v); err == nil {
 			return t
 		}
+		// The same with a comment after the zone ("+0900 (JST)"): cut where
+		// mail.ParseDate cuts, when what follows is one plain comment it
+		// skips.
+		if i := strings.IndexAny(v, "+-"); i >= 0 && len(v) > i+5 && plainComment(v[i+5:]) {
+			if t, err := time.Parse(rfc5322Date, v[:i+5]); err == nil {
+				return t
+			}
+		}
 	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t
@@ -359,6 +377,16 @@ func parseDate(v string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// plainComment reports whether s is white space, a comment without nested
+// parentheses or quoted characters, and white space.
+func plainComment(s string) bool {
+	s = strings.Trim(s, " \t")
+	if len(s) < 2 || s[0] != '(' || s[len(s)-1] != ')' {
+		return false
+	}
+	return !strings.ContainsAny(s[1:len(s)-1], "()\\\r\n")
 }
 
 // addrOf extracts the bare address from a header value, or "".
