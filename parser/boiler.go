@@ -65,7 +65,7 @@ var boilerplateMatcher = multimatch.New(boilerplate)
 // stripBoilerplate removes the writer's set phrases from a folded diagnostic.
 // When nothing would remain, the text is kept as it was.
 func stripBoilerplate(d string) string {
-	l := strings.ToLower(d)
+	l := toLower(d)
 	var cut [][3]int // start, end, phrase
 	// Each phrase is cut where it occurs, from the end of its previous cut
 	// on; the occurrences of one phrase come in the order of the text.

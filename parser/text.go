@@ -159,7 +159,7 @@ var commandPatterns = []struct{ phrase, cmd string }{
 
 // commandOf tells which SMTP command a diagnostic answered, where it says.
 func commandOf(diag string) string {
-	if i := commandMatcher.First(strings.ToLower(diag)); i >= 0 {
+	if i := commandMatcher.First(toLower(diag)); i >= 0 {
 		return commandPatterns[i].cmd
 	}
 	return ""
@@ -412,7 +412,7 @@ func detectMTA(top []Field, text lowered) string {
 	var hdr strings.Builder
 	for _, f := range top {
 		if nameIs(f.Name, "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon") {
-			hdr.WriteString(strings.ToLower(f.Value))
+			hdr.WriteString(toLower(f.Value))
 			hdr.WriteByte('\n')
 		}
 	}
@@ -439,7 +439,12 @@ func stripHTML(h string) string {
 		}
 		if c == '<' {
 			in = true
-			rest := strings.ToLower(h[i+1 : min(len(h), i+4)])
+			rest := h[i+1 : min(len(h), i+4)]
+			if isASCII(rest) {
+				rest = toLower(rest)
+			} else {
+				rest = strings.ToLower(rest)
+			}
 			if strings.HasPrefix(rest, "br") || strings.HasPrefix(rest, "p") || strings.HasPrefix(rest, "/p") ||
 				strings.HasPrefix(rest, "div") || strings.HasPrefix(rest, "/di") || strings.HasPrefix(rest, "tr") ||
 				strings.HasPrefix(rest, "li") || strings.HasPrefix(rest, "/tr") {
