@@ -152,17 +152,53 @@ func (m *Matcher) Scan(text string, buf Set) Set {
 	}
 	delta, classes := m.delta, &m.classes
 	nc := m.nclass
+	mark := func(s int32) {
+		for _, id := range m.out[(s&^outFlag)/nc] {
+			buf[id>>6] |= 1 << (uint(id) & 63)
+		}
+	}
+	i := 0
 	s := int32(0)
-	for i := 0; i < len(text); i++ {
+	if len(text) >= minLanes {
+		// two lanes side by side; the second goes on alone to the end
+		a, b := m.halves(text)
+		sa := int32(0)
+		for ; i < len(a); i++ {
+			sa = delta[sa+classes[a[i]]]
+			s = delta[s+classes[b[i]]]
+			if sa|s < 0 {
+				if sa < 0 {
+					mark(sa)
+					sa &^= outFlag
+				}
+				if s < 0 {
+					mark(s)
+					s &^= outFlag
+				}
+			}
+		}
+		text = b
+	}
+	for ; i < len(text); i++ {
 		s = delta[s+classes[text[i]]]
 		if s < 0 {
+			mark(s)
 			s &^= outFlag
-			for _, id := range m.out[s/nc] {
-				buf[id>>6] |= 1 << (uint(id) & 63)
-			}
 		}
 	}
 	return buf
+}
+
+// minLanes is the length from which a text is scanned in two lanes: the
+// scan of one lane waits on each step's table load, two lanes overlap them.
+const minLanes = 256
+
+// halves splits a text in two, the second beginning maxLen-1 bytes before
+// the middle, so that every occurrence of a phrase lies whole in one piece:
+// in a when it ends before the middle, in b otherwise. len(a) <= len(b).
+func (m *Matcher) halves(text string) (a, b string) {
+	mid := len(text) / 2
+	return text[:mid], text[max(0, mid-m.maxLen+1):]
 }
 
 // Any reports whether some phrase occurs in text. It stops at the first one.
@@ -190,16 +226,42 @@ func (m *Matcher) First(text string) int {
 	delta, classes := m.delta, &m.classes
 	nc := m.nclass
 	best := int32(-1)
+	lowest := func(s int32) {
+		for _, id := range m.out[(s&^outFlag)/nc] {
+			if best < 0 || id < best {
+				best = id
+			}
+		}
+	}
+	i := 0
 	s := int32(0)
-	for i := 0; i < len(text); i++ {
-		s = delta[s+classes[text[i]]]
-		if s < 0 {
-			s &^= outFlag
-			for _, id := range m.out[s/nc] {
-				if best < 0 || id < best {
-					best = id
+	if len(text) >= minLanes {
+		a, b := m.halves(text)
+		sa := int32(0)
+		for ; i < len(a); i++ {
+			sa = delta[sa+classes[a[i]]]
+			s = delta[s+classes[b[i]]]
+			if sa|s < 0 {
+				if sa < 0 {
+					lowest(sa)
+					sa &^= outFlag
+				}
+				if s < 0 {
+					lowest(s)
+					s &^= outFlag
+				}
+				if best == 0 {
+					return 0
 				}
 			}
+		}
+		text = b
+	}
+	for ; i < len(text); i++ {
+		s = delta[s+classes[text[i]]]
+		if s < 0 {
+			lowest(s)
+			s &^= outFlag
 			if best == 0 {
 				break
 			}

@@ -55,6 +55,9 @@ func TestAgainstIndex(t *testing.T) {
 		m := New(phrases)
 		for n := 0; n < 30; n++ {
 			text := word(rng.Intn(80))
+			if n%3 == 0 {
+				text = word(rng.Intn(3 * minLanes))
+			}
 			set := m.Scan(text, nil)
 			first, anyp := -1, false
 			lmStart, lmID := -1, -1
