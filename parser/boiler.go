@@ -1,6 +1,10 @@
 package parser
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
+)
 
 // boilerplate lists the sentences bounce writers wrap around the remote
 // server's words, lower-cased. Each is cut from a diagnostic with the rest of
@@ -59,29 +63,26 @@ var boilerplate = []string{
 	"did not reach the following recipient(s):",
 }
 
-var boilerplatePhrases = newPhrases(boilerplate)
+var boilerplateMatcher = multimatch.New(boilerplate)
 
 // stripBoilerplate removes the writer's set phrases from a folded diagnostic.
 // When nothing would remain, the text is kept as it was.
 func stripBoilerplate(d string) string {
-	l := strings.ToLower(d)
-	var cut [][2]int
-	for _, ph := range boilerplatePhrases {
-		p := ph.s
-		from := 0
-		for {
-			i := ph.index(l[from:])
-			if i < 0 {
-				break
-			}
-			i += from
-			j := i + len(p)
-			if last := p[len(p)-1]; last != '.' && last != ':' && last != ';' && last != '-' && last != '*' {
-				j = sentenceEnd(l, j)
-			}
-			cut = append(cut, [2]int{i, j})
-			from = j
+	l := toLower(d)
+	var cut [][3]int // start, end, phrase
+	// Each phrase is cut where it occurs, from the end of its previous cut
+	// on; the occurrences of one phrase come in the order of the text.
+	var buf [8]multimatch.Match
+	for _, m := range boilerplateMatcher.All(l, buf[:0]) {
+		if m.Start < cutEnd(cut, m.ID) {
+			continue
 		}
+		p := boilerplate[m.ID]
+		j := m.End
+		if last := p[len(p)-1]; last != '.' && last != ':' && last != ';' && last != '-' && last != '*' {
+			j = sentenceEnd(l, j)
+		}
+		cut = append(cut, [3]int{m.Start, j, m.ID})
 	}
 	if len(cut) == 0 {
 		return d
@@ -106,6 +107,16 @@ func stripBoilerplate(d string) string {
 		return d
 	}
 	return out
+}
+
+// cutEnd returns where the last cut of phrase id ends, 0 when there is none.
+func cutEnd(cut [][3]int, id int) int {
+	for k := len(cut) - 1; k >= 0; k-- {
+		if cut[k][2] == id {
+			return cut[k][1]
+		}
+	}
+	return 0
 }
 
 // sentenceEnd returns the index just past the end of the sentence that goes

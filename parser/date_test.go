@@ -29,7 +29,12 @@ func parseDateSlow(v string) time.Time {
 func TestParseDateFastPath(t *testing.T) {
 	dates := []string{"Mon, 2 Jan 2006 15:04:05 -0700", "Tue, 02 Jan 2006 15:04:05 +0000", "Mon, 2 Jan 2006 15:04 -0700",
 		"2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 -0700 (PDT)", "Mon, 2 Jan 06 15:04:05 GMT", "Thu, 20 Nov 1997 09:55:06 MDT",
-		"Xyz, 2 Jan 2006 15:04:05 -0700", "Mon, 31 Feb 2006 15:04:05 -0700", "Mon,  2 Jan 2006 15:04:05 -0700", "garbage"}
+		"Xyz, 2 Jan 2006 15:04:05 -0700", "Mon, 31 Feb 2006 15:04:05 -0700", "Mon,  2 Jan 2006 15:04:05 -0700", "garbage",
+		"Thu, 29 Apr 2019 23:34:45 +0900 (JST)", "Thu, 29 Apr 2019 23:34:45 +0900(JST)", "Thu, 29 Apr 2019 23:34:45 +0900  ( JST )  ",
+		"Thu, 29 Apr 2019 23:34:45 +0900 (JST", "Thu, 29 Apr 2019 23:34:45 +0900 (J(S)T)", "Thu, 29 Apr 2019 23:34:45 +0900 (J\\ST)",
+		"Thu, 29 Apr 2019 23:34:45 +0900 (JST) x", "Thu, 29 Apr 2019 23:34:45 +0900 ()", "Thu, 29 Apr 2019 23:34 -0800 (PST)",
+		"Thu, 29 Apr 2019 23:34:45 -08000 (PST)", "Thu, 29-Apr-2019 23:34:45 +0900 (JST)", "Thu, 29 Apr 2019 23:34:45 +09 (JST)",
+		"Thu, 29 Apr 2019 23:34:45 +0900 (JST)\r", "Mon, 2 Jan 2006 15:04:05 +9900 (X)"}
 	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*", "*"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)

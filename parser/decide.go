@@ -251,5 +251,5 @@ func stripType(v string) string {
 }
 
 func foldSpace(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return joinFields(s)
 }

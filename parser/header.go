@@ -3,6 +3,8 @@ package parser
 import (
 	"bytes"
 	"strings"
+
+	"github.com/emersion/go-message"
 )
 
 // readFields parses a block of "Name: value" lines (with folded
@@ -52,6 +54,93 @@ func readFields(b []byte) ([]Field, []byte) {
 	}
 	return out, b
 }
+
+// topFields returns the fields of the header go-message read from data (h),
+// and the rest of data after it, as readFields(data) would: names as
+// written, values trimmed, folded lines joined by one space. Its strings are
+// go-message's own when they are the same, so the header is not copied
+// twice. It checks that the fields are the lines of data in order up to the
+// blank line that ends the header, each one a field readFields takes; ok is
+// false when they are not (a field name readFields refuses, a blank
+// continuation line, a line go-message skipped), and readFields must be used.
+func topFields(data []byte, h *message.Header) (top []Field, rest []byte, ok bool) {
+	n := h.Len()
+	if n == 0 {
+		return nil, nil, false
+	}
+	top = make([]Field, 0, n)
+	pos := 0 // where the next field's first line begins in data
+	var val []byte
+	fs := h.Fields()
+	for fs.Next() {
+		raw, err := fs.Raw()
+		if err != nil {
+			return nil, nil, false
+		}
+		var name, first []byte
+		val = val[:0]
+		for k := 0; len(raw) > 0; k++ {
+			line, more, _ := bytes.Cut(raw, crlf)
+			raw = more
+			// the line must be the one at pos in data
+			end := pos + len(line)
+			if end > len(data) || !bytes.Equal(data[pos:end], line) {
+				return nil, nil, false
+			}
+			switch {
+			case end == len(data):
+				pos = end
+			case data[end] == '\n':
+				pos = end + 1
+			default:
+				return nil, nil, false
+			}
+			if k == 0 {
+				i := bytes.IndexByte(line, ':')
+				if i <= 0 || line[0] == ' ' || line[0] == '\t' || !isFieldName(line[:i]) {
+					return nil, nil, false
+				}
+				name = bytes.TrimSpace(line[:i])
+				first = bytes.TrimSpace(line[i+1:])
+				continue
+			}
+			t := bytes.TrimSpace(line)
+			if len(t) == 0 || line[0] != ' ' && line[0] != '\t' {
+				return nil, nil, false
+			}
+			if len(val) == 0 {
+				val = append(val, first...)
+			}
+			val = append(val, ' ')
+			val = append(val, t...)
+		}
+		if name == nil {
+			return nil, nil, false
+		}
+		v := first
+		if len(val) > 0 {
+			v = val
+		}
+		f := Field{Name: fs.Key(), Value: fs.Value()}
+		if string(name) != f.Name {
+			f.Name = string(name)
+		}
+		if string(v) != f.Value {
+			f.Value = string(v)
+		}
+		top = append(top, f)
+	}
+	// the header ends with a blank line, or with the data
+	switch {
+	case pos == len(data):
+		return top, data[pos:], true
+	case data[pos] == '\n':
+		return top, data[pos+1:], true
+	}
+	return nil, nil, false
+}
+
+var crlf = []byte("\r\n")
 
 func isFieldName(b []byte) bool {
 	b = bytes.TrimRight(b, " \t")

@@ -1,6 +1,11 @@
 package parser
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+	"unsafe"
+)
 
 // lowered is a text with its lower-case form, made once and shared by the
 // phrase searches.
@@ -10,7 +15,44 @@ type lowered struct {
 }
 
 func lowerText(t string) lowered {
-	return lowered{t: t, l: strings.ToLower(t), ascii: isASCII(t)}
+	l, ascii := lowerASCII(t)
+	return lowered{t: t, l: l, ascii: ascii}
+}
+
+// toLower is strings.ToLower, in one pass and one copy on ASCII text.
+func toLower(s string) string {
+	l, _ := lowerASCII(s)
+	return l
+}
+
+// lowerASCII returns strings.ToLower(s), and whether s is ASCII.
+func lowerASCII(s string) (string, bool) {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return strings.ToLower(s), false
+		}
+		if 'A' <= c && c <= 'Z' {
+			break
+		}
+	}
+	if i == len(s) {
+		return s, true // nothing to lower
+	}
+	b := make([]byte, len(s))
+	copy(b, s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return strings.ToLower(s), false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return unsafe.String(&b[0], len(b)), true
 }
 
 // prefix returns the lowered form of t[:n], without lower-casing again when
@@ -22,6 +64,72 @@ func (x lowered) prefix(n int) lowered {
 	return lowerText(x.t[:n])
 }
 
+// joinFields is strings.Join(strings.Fields(s), " "): the words of s, one
+// space between them. It returns s itself when s is so already, and else
+// copies it once.
+func joinFields(s string) string {
+	if folded(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	start := -1 // where the current word began
+	for i := 0; i < len(s); {
+		sp, size := spaceAt(s, i)
+		if sp {
+			if start >= 0 {
+				if len(b) > 0 {
+					b = append(b, ' ')
+				}
+				b = append(b, s[start:i]...)
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += size
+	}
+	if start >= 0 {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, s[start:]...)
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// folded reports whether joinFields(s) is s: no space at either end, and
+// single ' ' between words.
+func folded(s string) bool {
+	prevSpace := true // at the start, a space is not allowed
+	for i := 0; i < len(s); {
+		sp, size := spaceAt(s, i)
+		if sp {
+			if prevSpace || s[i] != ' ' {
+				return false
+			}
+		}
+		prevSpace = sp
+		i += size
+	}
+	return !prevSpace || len(s) == 0
+}
+
+// spaceAt reports whether a white space character (as strings.Fields sees
+// it) begins at s[i], and its size.
+func spaceAt(s string, i int) (bool, int) {
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return asciiSpace[c], 1
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsSpace(r), size
+}
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -30,63 +138,3 @@ func isASCII(s string) bool {
 	}
 	return true
 }
-
-// phrase is a string searched for by its rarest byte, which the fast byte
-// search skips to, rather than by its first one (often a common letter).
-type phrase struct {
-	s string
-	k int // offset of the anchor byte in s
-}
-
-// byteRank orders bytes from common to rare in the text of bounces; bytes not
-// listed count as rare.
-const byteRank = " etaoinsrhldcumpfgywb-.vk:<>@x,/'0125()[]\"#;=_j"
-
-func newPhrase(s string) phrase {
-	best, rank := 0, -1
-	for i := 0; i < len(s); i++ {
-		r := strings.IndexByte(byteRank, s[i])
-		if r < 0 {
-			r = len(byteRank)
-		}
-		if r > rank {
-			best, rank = i, r
-		}
-	}
-	return phrase{s: s, k: best}
-}
-
-func newPhrases(ss []string) []phrase {
-	out := make([]phrase, len(ss))
-	for i, s := range ss {
-		out[i] = newPhrase(s)
-	}
-	return out
-}
-
-// index is strings.Index(l, p.s).
-func (p phrase) index(l string) int {
-	c := p.s[p.k]
-	misses := 0
-	for i := p.k; i < len(l); i++ {
-		j := strings.IndexByte(l[i:], c)
-		if j < 0 {
-			return -1
-		}
-		i += j
-		st := i - p.k
-		if st+len(p.s) <= len(l) && l[st:st+len(p.s)] == p.s {
-			return st
-		}
-		if misses++; misses > 16 {
-			// the anchor is common here after all
-			if n := strings.Index(l[st+1:], p.s); n >= 0 {
-				return st + 1 + n
-			}
-			return -1
-		}
-	}
-	return -1
-}
-
-func (p phrase) in(l string) bool { return p.index(l) >= 0 }

@@ -6,38 +6,39 @@ import (
 	"testing"
 )
 
-func TestPhraseIndexIsStringsIndex(t *testing.T) {
-	var all []string
-	all = append(all, originalMarkers...)
-	for _, s := range mtaSignatures {
-		all = append(all, s.phrase)
-	}
-	for _, c := range commandPatterns {
-		all = append(all, c.phrase)
-	}
-	all = append(all, boilerplate...)
-	all = append(all, bouncePhrases...)
-	all = append(all, "ab", "aab", "x", "yahoo")
-	rng := rand.New(rand.NewSource(1))
-	alpha := "abxy -.o"
-	for _, p := range all {
-		ph := newPhrase(p)
-		texts := []string{"", p, p + p, "x" + p, p[:len(p)-1], strings.Repeat(p[:len(p)/2+1], 30) + p}
-		for n := 0; n < 300; n++ {
-			var b strings.Builder
-			for k := rng.Intn(60); k > 0; k-- {
-				if rng.Intn(20) == 0 {
-					b.WriteString(p)
-				}
-				b.WriteByte(alpha[rng.Intn(len(alpha))])
-				b.WriteByte(p[rng.Intn(len(p))])
-			}
-			texts = append(texts, b.String())
+func TestToLowerIsStringsToLower(t *testing.T) {
+	texts := []string{"", "a", "A", "abc", "ABC", "aBc", "Ünïcode", "abcÉ", "ABCÉ", "x\u212a", "İ", "\xff", "A\xffB", "Z@[`{"}
+	rng := rand.New(rand.NewSource(3))
+	alpha := "aZ@[`{ \x7f\x80Éİ\u212a"
+	for n := 0; n < 2000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(20); k > 0; k-- {
+			b.WriteByte(alpha[rng.Intn(len(alpha))])
 		}
-		for _, s := range texts {
-			if got, want := ph.index(s), strings.Index(s, p); got != want {
-				t.Fatalf("index(%q) in %q = %d, want %d", p, s, got, want)
-			}
+		texts = append(texts, b.String())
+	}
+	for _, s := range texts {
+		l, ascii := lowerASCII(s)
+		if want := strings.ToLower(s); l != want || ascii != isASCII(s) {
+			t.Fatalf("lowerASCII(%q) = %q, %v, want %q, %v", s, l, ascii, want, isASCII(s))
+		}
+	}
+}
+
+func TestJoinFieldsIsJoinOfFields(t *testing.T) {
+	texts := []string{"", " ", "a", " a", "a ", "a b", "a  b", "a\tb", " a b ", "a\u00a0b", "a\u0085b", "\u3000", "a\xffb", "\xc2", "a\xc2 b"}
+	rng := rand.New(rand.NewSource(4))
+	alpha := []string{"a", "b", " ", "  ", "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u0085", "\u2028", "\u3000", "\xff", "\xc2", "é", "\u200b"}
+	for n := 0; n < 5000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(12); k > 0; k-- {
+			b.WriteString(alpha[rng.Intn(len(alpha))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, s := range texts {
+		if got, want := joinFields(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("joinFields(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

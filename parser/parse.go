@@ -40,11 +40,24 @@ func Parse(data []byte) (*Bounce, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ErrEmpty
 	}
-	top, rest := readFields(data)
+	ent, err := message.Read(bytes.NewReader(data))
+	if !readable(ent, err) {
+		ent = nil
+	}
+	var top []Field
+	var rest []byte
+	ok := false
+	if ent != nil {
+		// the fields go-message has just read, rather than a second parse
+		top, rest, ok = topFields(data, &ent.Header)
+	}
+	if !ok {
+		top, rest = readFields(data)
+	}
 	if len(top) == 0 {
 		return nil, &Error{"no header fields: not a mail message"}
 	}
-	s := walkMessage(data, top, rest)
+	s := walkEntity(ent, top, rest)
 	if s.err != nil && strings.Contains(s.err.Error(), "malformed MIME header") {
 		// A part header whose parameter line lost its folding white space
 		// ("Content-Type: multipart/alternative;" then "boundary=..." at the
@@ -78,6 +91,22 @@ func skipEnvelopeLine(data []byte) []byte {
 }
 
 func walkMessage(data []byte, top []Field, rest []byte) *scan {
+	ent, err := message.Read(bytes.NewReader(data))
+	if !readable(ent, err) {
+		ent = nil
+	}
+	return walkEntity(ent, top, rest)
+}
+
+// readable reports whether go-message read a message's header well enough
+// for its parts to be walked.
+func readable(ent *message.Entity, err error) bool {
+	return ent != nil && (err == nil || message.IsUnknownCharset(err) || message.IsUnknownEncoding(err))
+}
+
+// walkEntity walks the message go-message read (ent), or, when it could not
+// (ent is nil), takes the body after the header (rest) as plain text.
+func walkEntity(ent *message.Entity, top []Field, rest []byte) *scan {
 	s := &scan{top: top}
 	buf := bodyBufs.Get().(*bytes.Buffer)
 	s.buf = buf
@@ -87,8 +116,7 @@ func walkMessage(data []byte, top []Field, rest []byte) *scan {
 			bodyBufs.Put(buf)
 		}
 	}()
-	ent, err := message.Read(bytes.NewReader(data))
-	if ent != nil && (err == nil || message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
+	if ent != nil {
 		s.walk(ent, 0)
 	} else {
 		// go-message refused the header: read the body as plain text.
@@ -311,7 +339,17 @@ func mediaType(v string) (string, map[string]string) {
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: func(charset string, input io.Reader) (io.Reader, error) {
-	return message.CharsetReader(charset, input)
+	r, err := message.CharsetReader(charset, input)
+	if err != nil {
+		return nil, err
+	}
+	// An encoded word is short: decode it here, into a reader the decoder
+	// copies from without a 32 KiB buffer of its own.
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(b), nil
 }}
 
 // decodeHeader decodes RFC 2047 encoded words, keeping the raw value on error.
@@ -340,6 +378,14 @@ func parseDate(v string) time.Time {
 		if t, err := time.Parse(rfc5322Date, v); err == nil {
 			return t
 		}
+		// The same with a comment after the zone ("+0900 (JST)"): cut where
+		// mail.ParseDate cuts, when what follows is one plain comment it
+		// skips.
+		if i := strings.IndexAny(v, "+-"); i >= 0 && len(v) > i+5 && plainComment(v[i+5:]) {
+			if t, err := time.Parse(rfc5322Date, v[:i+5]); err == nil {
+				return t
+			}
+		}
 	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t
@@ -351,6 +397,16 @@ func parseDate(v string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// plainComment reports whether s is white space, a comment without nested
+// parentheses or quoted characters, and white space.
+func plainComment(s string) bool {
+	s = strings.Trim(s, " \t")
+	if len(s) < 2 || s[0] != '(' || s[len(s)-1] != ')' {
+		return false
+	}
+	return !strings.ContainsAny(s[1:len(s)-1], "()\\\r\n")
 }
 
 // addrOf extracts the bare address from a header value, or "".

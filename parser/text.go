@@ -3,6 +3,8 @@ package parser
 import (
 	"regexp"
 	"strings"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
 
 var (
@@ -179,21 +181,19 @@ var commandPatterns = []struct{ phrase, cmd string }{
 
 // commandOf tells which SMTP command a diagnostic answered, where it says.
 func commandOf(diag string) string {
-	l := strings.ToLower(diag)
-	for i, p := range commandPhrases {
-		if p.in(l) {
-			return commandPatterns[i].cmd
-		}
+	if i := commandMatcher.First(toLower(diag)); i >= 0 {
+		return commandPatterns[i].cmd
 	}
 	return ""
 }
 
-var commandPhrases = func() []phrase {
-	out := make([]phrase, len(commandPatterns))
+// commandMatcher finds the commandPatterns; the first of the table present wins.
+var commandMatcher = func() *multimatch.Matcher {
+	ps := make([]string, len(commandPatterns))
 	for i, p := range commandPatterns {
-		out[i] = newPhrase(p.phrase)
+		ps[i] = p.phrase
 	}
-	return out
+	return multimatch.New(ps)
 }()
 
 // Markers that start a quoted copy of the original message in a free-text
@@ -224,22 +224,13 @@ var originalMarkers = []string{
 	"----- returned message -----",
 }
 
-var originalMarkerPhrases = newPhrases(originalMarkers)
+var originalMarkerMatcher = multimatch.New(originalMarkers)
 
 // originalMarker returns where a quoted original begins in x.t, or -1.
 func originalMarker(x lowered) int {
-	t, l := x.t, x.l
-	best := -1
-	for _, m := range originalMarkerPhrases {
-		h := l
-		if best >= 0 {
-			// only an earlier marker matters
-			h = l[:min(len(l), best+len(m.s)-1)]
-		}
-		if i := m.index(h); i >= 0 {
-			best = i
-		}
-	}
+	t := x.t
+	// the earliest marker counts
+	best, _ := originalMarkerMatcher.Leftmost(x.l)
 	if best < 0 {
 		return -1
 	}
@@ -363,7 +354,7 @@ var bouncePhrases = []string{
 	"smtp error", "remote host said", "said:", "user unknown", "no such user",
 }
 
-var bouncePhrasesIndexed = newPhrases(bouncePhrases)
+var bouncePhraseMatcher = multimatch.New(bouncePhrases)
 
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report.
@@ -390,12 +381,8 @@ func looksLikeBounce(top []Field, subject string, text lowered) bool {
 			break
 		}
 	}
-	l := text.l
-	for _, p := range bouncePhrasesIndexed {
-		if p.in(l) {
-			score++
-			break
-		}
+	if bouncePhrase(text.l) {
+		score++
 	}
 	return score >= 2
 }
@@ -420,6 +407,12 @@ func isListError(top []Field, subject string, text lowered) bool {
 		}
 	}
 	return false
+}
+
+// bouncePhrase reports whether the lower-cased text l has one of the
+// bouncePhrases.
+func bouncePhrase(l string) bool {
+	return bouncePhraseMatcher.Any(l)
 }
 
 var mtaSignatures = []struct{ phrase, mta string }{
@@ -447,33 +440,30 @@ var mtaSignatures = []struct{ phrase, mta string }{
 	{"zoho", "zoho"},
 }
 
-var mtaSignaturePhrases = func() []phrase {
-	out := make([]phrase, len(mtaSignatures))
+// mtaMatcher finds the mtaSignatures; the first of the table present wins.
+var mtaMatcher = func() *multimatch.Matcher {
+	ps := make([]string, len(mtaSignatures))
 	for i, sig := range mtaSignatures {
-		out[i] = newPhrase(sig.phrase)
+		ps[i] = sig.phrase
 	}
-	return out
+	return multimatch.New(ps)
 }()
 
 // detectMTA guesses which MTA or service wrote a bounce, from its header and text.
 func detectMTA(top []Field, text lowered) string {
-	for i, p := range mtaSignaturePhrases {
-		if p.in(text.l) {
-			return mtaSignatures[i].mta
-		}
+	if i := mtaMatcher.First(text.l); i >= 0 {
+		return mtaSignatures[i].mta
 	}
 	var hdr strings.Builder
 	for _, f := range top {
 		if nameIs(f.Name, "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon") {
-			hdr.WriteString(strings.ToLower(f.Value))
+			hdr.WriteString(toLower(f.Value))
 			hdr.WriteByte('\n')
 		}
 	}
 	h := hdr.String()
-	for i, p := range mtaSignaturePhrases {
-		if p.in(h) {
-			return mtaSignatures[i].mta
-		}
+	if i := mtaMatcher.First(h); i >= 0 {
+		return mtaSignatures[i].mta
 	}
 	return "generic"
 }
@@ -482,6 +472,7 @@ func detectMTA(top []Field, text lowered) string {
 // a few entities decoded.
 func stripHTML(h string) string {
 	var b strings.Builder
+	b.Grow(len(h))
 	in := false
 	for i := 0; i < len(h); i++ {
 		c := h[i]
@@ -493,7 +484,12 @@ func stripHTML(h string) string {
 		}
 		if c == '<' {
 			in = true
-			rest := strings.ToLower(h[i+1 : min(len(h), i+4)])
+			rest := h[i+1 : min(len(h), i+4)]
+			if isASCII(rest) {
+				rest = toLower(rest)
+			} else {
+				rest = strings.ToLower(rest)
+			}
 			if strings.HasPrefix(rest, "br") || strings.HasPrefix(rest, "p") || strings.HasPrefix(rest, "/p") ||
 				strings.HasPrefix(rest, "div") || strings.HasPrefix(rest, "/di") || strings.HasPrefix(rest, "tr") ||
 				strings.HasPrefix(rest, "li") || strings.HasPrefix(rest, "/tr") {
@@ -503,6 +499,7 @@ func stripHTML(h string) string {
 		}
 		b.WriteByte(c)
 	}
-	r := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")
-	return r.Replace(b.String())
+	return htmlEntities.Replace(b.String())
 }
+
+var htmlEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")

@@ -3,6 +3,8 @@ package rules
 import (
 	"io"
 	"math/bits"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
 
 var ioEOF = io.EOF
@@ -12,7 +14,7 @@ var ioEOF = io.EOF
 // the rules are then tried in order against that set, so the first that
 // matches still decides.
 type index struct {
-	ac      *automaton
+	ac      *multimatch.Matcher
 	entries []entry
 	pos     map[*Rule]int
 	// users[id]: the entries that have phrase id among their phrases
@@ -46,7 +48,7 @@ func buildIndex(rules []*Rule) *index {
 		x.entries[i] = entry{rule: r, any: idsOf(r.phrases), also: idsOf(r.andPhrases), none: idsOf(r.notPhrases)}
 		x.pos[r] = i
 	}
-	x.ac = newAutomaton(phrases)
+	x.ac = multimatch.New(phrases)
 	x.users = make([][]int32, len(phrases))
 	for i := range x.entries {
 		for _, id := range x.entries[i].any {
@@ -62,7 +64,7 @@ func (x *index) scan(s *Subject) {
 		s.Prepare()
 	}
 	if s.idx != x {
-		s.present = x.ac.scan(s.lower, s.present)
+		s.present = x.ac.Scan(s.lower, s.present)
 		// which entries have one of their phrases present
 		n := (len(x.entries) + 63) / 64
 		if cap(s.candidates) < n {
@@ -89,7 +91,7 @@ func (x *index) match(s *Subject, start int, want func(*Rule) bool) (*Rule, Hit)
 	x.scan(s)
 	for i := start; i < len(x.entries); i++ {
 		e := &x.entries[i]
-		if len(e.any) > 0 && !s.candidates.has(int32(i)) {
+		if len(e.any) > 0 && !s.candidates.Has(i) {
 			continue // none of its phrases is present
 		}
 		if want != nil && !want(e.rule) {
@@ -108,14 +110,14 @@ func (x *index) match(s *Subject, start int, want func(*Rule) bool) (*Rule, Hit)
 func (e *entry) phrases(present phraseSet) (string, bool) {
 	{
 		for _, id := range e.none {
-			if present.has(id) {
+			if present.Has(int(id)) {
 				return "", false
 			}
 		}
 		if len(e.also) > 0 {
 			found := false
 			for _, id := range e.also {
-				if present.has(id) {
+				if present.Has(int(id)) {
 					found = true
 					break
 				}
@@ -125,7 +127,7 @@ func (e *entry) phrases(present phraseSet) (string, bool) {
 			}
 		}
 		for k, id := range e.any {
-			if present.has(id) {
+			if present.Has(int(id)) {
 				return e.rule.phrases[k], true
 			}
 		}
@@ -133,13 +135,16 @@ func (e *entry) phrases(present phraseSet) (string, bool) {
 			return "", false
 		}
 		for k, id := range e.also {
-			if present.has(id) {
+			if present.Has(int(id)) {
 				return e.rule.andPhrases[k], true
 			}
 		}
 		return "", true
 	}
 }
+
+// phraseSet is a set of phrase ids (or of entries).
+type phraseSet = multimatch.Set
 
 // bits64 is the index of the lowest set bit of a non-zero word.
 func bits64(w uint64) int { return bits.TrailingZeros64(w) }

@@ -171,18 +171,6 @@ func TestFold(t *testing.T) {
 	}
 }
 
-func TestAutomaton(t *testing.T) {
-	phrases := []string{"he", "she", "his", "hers", "ユーザー", "不存在"}
-	a := newAutomaton(phrases)
-	set := a.scan("ushers, 该用户不存在", nil)
-	want := map[string]bool{"he": true, "she": true, "hers": true, "不存在": true}
-	for id, p := range phrases {
-		if set.has(int32(id)) != want[p] {
-			t.Errorf("phrase %q: present=%v, want %v", p, set.has(int32(id)), want[p])
-		}
-	}
-}
-
 func parseErr(t *testing.T, src string) *Error {
 	t.Helper()
 	_, err := Parse("bad.yaml", []byte(src))

@@ -1,0 +1,328 @@
+// Package multimatch finds many phrases in a text in one pass.
+//
+// A Matcher is an Aho-Corasick automaton over bytes: built once from a list of
+// phrases, it reports in a single pass over a text which phrases occur, where
+// they occur, or which one starts first. Phrases are compared byte for byte,
+// so a search behaves as strings.Index would for each phrase: callers that
+// want case-insensitive matching lower-case both the phrases and the text.
+//
+// The automaton is a complete DFA (failure links resolved at build time) over
+// byte classes: the bytes that occur in some phrase each get a class, every
+// other byte shares class 0, so the table stays small while the scan is one
+// load per byte.
+package multimatch
+
+import "math/bits"
+
+// A Matcher finds the phrases it was built from. The id of a phrase is its
+// index in the list given to New. A Matcher is safe for concurrent use.
+type Matcher struct {
+	classes [256]int32
+	nclass  int32
+	// delta[s+class] is the next state, premultiplied by nclass; outFlag
+	// is set when that state ends some phrase.
+	delta   []int32
+	out     [][]int32 // state (not premultiplied) -> ids of the phrases it ends
+	lens    []int     // id -> length of the phrase
+	maxLen  int
+	phrases []string
+}
+
+const outFlag = -1 << 31
+
+// New builds the matcher of the phrases. Phrases must be non-empty; a phrase
+// listed twice is reported under each of its ids.
+func New(phrases []string) *Matcher {
+	m := &Matcher{phrases: phrases, lens: make([]int, len(phrases))}
+	for id, p := range phrases {
+		if p == "" {
+			panic("multimatch: empty phrase")
+		}
+		m.lens[id] = len(p)
+		m.maxLen = max(m.maxLen, len(p))
+		for i := 0; i < len(p); i++ {
+			if m.classes[p[i]] == 0 {
+				m.nclass++
+				m.classes[p[i]] = m.nclass
+			}
+		}
+	}
+	m.nclass++ // class 0: bytes in no phrase
+	nc := int(m.nclass)
+
+	// The trie, with goto transitions in the table (-1: none yet), states
+	// not premultiplied while building.
+	delta := []int32{}
+	newState := func() int32 {
+		for i := 0; i < nc; i++ {
+			delta = append(delta, -1)
+		}
+		m.out = append(m.out, nil)
+		return int32(len(m.out) - 1)
+	}
+	newState()
+	for id, p := range phrases {
+		s := int32(0)
+		for i := 0; i < len(p); i++ {
+			c := int(m.classes[p[i]])
+			next := delta[int(s)*nc+c]
+			if next < 0 {
+				next = newState()
+				delta[int(s)*nc+c] = next
+			}
+			s = next
+		}
+		m.out[s] = append(m.out[s], int32(id))
+	}
+
+	// Breadth-first: failure links, then fill the missing transitions with
+	// those of the failure state, and inherit its outputs.
+	fail := make([]int32, len(m.out))
+	queue := make([]int32, 0, len(m.out))
+	for c := 0; c < nc; c++ {
+		t := delta[c]
+		if t < 0 {
+			delta[c] = 0
+			continue
+		}
+		fail[t] = 0
+		queue = append(queue, t)
+	}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		if f := fail[s]; len(m.out[f]) > 0 {
+			m.out[s] = append(m.out[s], m.out[f]...)
+		}
+		for c := 0; c < nc; c++ {
+			t := delta[int(s)*nc+c]
+			if t < 0 {
+				delta[int(s)*nc+c] = delta[int(fail[s])*nc+c]
+				continue
+			}
+			fail[t] = delta[int(fail[s])*nc+c]
+			queue = append(queue, t)
+		}
+	}
+
+	// Premultiply the targets and flag those that end a phrase.
+	for i, t := range delta {
+		v := t * int32(nc)
+		if len(m.out[t]) > 0 {
+			v |= outFlag
+		}
+		delta[i] = v
+	}
+	m.delta = delta
+	return m
+}
+
+// Len returns the number of phrases.
+func (m *Matcher) Len() int { return len(m.phrases) }
+
+// Phrase returns the phrase of an id.
+func (m *Matcher) Phrase(id int) string { return m.phrases[id] }
+
+// A Set is a set of phrase ids.
+type Set []uint64
+
+// Has reports whether id is in the set.
+func (s Set) Has(id int) bool { return s[id>>6]&(1<<(uint(id)&63)) != 0 }
+
+// Lowest returns the lowest id in the set, or -1 when it is empty.
+func (s Set) Lowest() int {
+	for i, w := range s {
+		if w != 0 {
+			return i*64 + bits.TrailingZeros64(w)
+		}
+	}
+	return -1
+}
+
+// Scan returns the set of phrases that occur in text, reusing buf.
+func (m *Matcher) Scan(text string, buf Set) Set {
+	n := (len(m.phrases) + 63) / 64
+	if cap(buf) < n {
+		buf = make(Set, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	if len(m.phrases) == 0 {
+		return buf
+	}
+	delta, classes := m.delta, &m.classes
+	nc := m.nclass
+	mark := func(s int32) {
+		for _, id := range m.out[(s&^outFlag)/nc] {
+			buf[id>>6] |= 1 << (uint(id) & 63)
+		}
+	}
+	i := 0
+	s := int32(0)
+	if len(text) >= minLanes {
+		// two lanes side by side; the second goes on alone to the end
+		a, b := m.halves(text)
+		sa := int32(0)
+		for ; i < len(a); i++ {
+			sa = delta[sa+classes[a[i]]]
+			s = delta[s+classes[b[i]]]
+			if sa|s < 0 {
+				if sa < 0 {
+					mark(sa)
+					sa &^= outFlag
+				}
+				if s < 0 {
+					mark(s)
+					s &^= outFlag
+				}
+			}
+		}
+		text = b
+	}
+	for ; i < len(text); i++ {
+		s = delta[s+classes[text[i]]]
+		if s < 0 {
+			mark(s)
+			s &^= outFlag
+		}
+	}
+	return buf
+}
+
+// minLanes is the length from which a text is scanned in two lanes: the
+// scan of one lane waits on each step's table load, two lanes overlap them.
+const minLanes = 256
+
+// halves splits a text in two, the second beginning maxLen-1 bytes before
+// the middle, so that every occurrence of a phrase lies whole in one piece:
+// in a when it ends before the middle, in b otherwise. len(a) <= len(b).
+func (m *Matcher) halves(text string) (a, b string) {
+	mid := len(text) / 2
+	return text[:mid], text[max(0, mid-m.maxLen+1):]
+}
+
+// Any reports whether some phrase occurs in text. It stops at the first one.
+func (m *Matcher) Any(text string) bool {
+	if len(m.phrases) == 0 {
+		return false
+	}
+	delta, classes := m.delta, &m.classes
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
+		s = delta[s+classes[text[i]]]
+		if s < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// First returns the lowest id among the phrases that occur in text, or -1:
+// the first phrase of the list that strings.Contains would find.
+func (m *Matcher) First(text string) int {
+	if len(m.phrases) == 0 {
+		return -1
+	}
+	delta, classes := m.delta, &m.classes
+	nc := m.nclass
+	best := int32(-1)
+	lowest := func(s int32) {
+		for _, id := range m.out[(s&^outFlag)/nc] {
+			if best < 0 || id < best {
+				best = id
+			}
+		}
+	}
+	i := 0
+	s := int32(0)
+	if len(text) >= minLanes {
+		a, b := m.halves(text)
+		sa := int32(0)
+		for ; i < len(a); i++ {
+			sa = delta[sa+classes[a[i]]]
+			s = delta[s+classes[b[i]]]
+			if sa|s < 0 {
+				if sa < 0 {
+					lowest(sa)
+					sa &^= outFlag
+				}
+				if s < 0 {
+					lowest(s)
+					s &^= outFlag
+				}
+				if best == 0 {
+					return 0
+				}
+			}
+		}
+		text = b
+	}
+	for ; i < len(text); i++ {
+		s = delta[s+classes[text[i]]]
+		if s < 0 {
+			lowest(s)
+			s &^= outFlag
+			if best == 0 {
+				break
+			}
+		}
+	}
+	return int(best)
+}
+
+// Leftmost returns where the earliest occurrence of any phrase starts in
+// text, and the phrase's id (the lowest, when several start there); -1, -1
+// when none occurs.
+func (m *Matcher) Leftmost(text string) (start, id int) {
+	start, id = -1, -1
+	if len(m.phrases) == 0 {
+		return
+	}
+	delta, classes := m.delta, &m.classes
+	nc := m.nclass
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
+		if start >= 0 && i-m.maxLen+1 > start {
+			break // whatever ends from here on starts later
+		}
+		s = delta[s+classes[text[i]]]
+		if s < 0 {
+			s &^= outFlag
+			for _, p := range m.out[s/nc] {
+				st := i - m.lens[p] + 1
+				if start < 0 || st < start || st == start && int(p) < id {
+					start, id = st, int(p)
+				}
+			}
+		}
+	}
+	return start, id
+}
+
+// A Match is an occurrence of a phrase: text[Start:End] is phrase ID.
+type Match struct {
+	ID         int
+	Start, End int
+}
+
+// All appends to buf every occurrence of every phrase in text, overlapping
+// ones included, ordered by where they end (and, for those ending at the same
+// byte, longest first).
+func (m *Matcher) All(text string, buf []Match) []Match {
+	if len(m.phrases) == 0 {
+		return buf
+	}
+	delta, classes := m.delta, &m.classes
+	nc := m.nclass
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
+		s = delta[s+classes[text[i]]]
+		if s < 0 {
+			s &^= outFlag
+			for _, p := range m.out[s/nc] {
+				buf = append(buf, Match{ID: int(p), Start: i + 1 - m.lens[p], End: i + 1})
+			}
+		}
+	}
+	return buf
+}

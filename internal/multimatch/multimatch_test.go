@@ -1,0 +1,129 @@
+package multimatch
+
+import (
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+func TestScan(t *testing.T) {
+	phrases := []string{"he", "she", "his", "hers", "ユーザー", "不存在"}
+	m := New(phrases)
+	set := m.Scan("ushers, 该用户不存在", nil)
+	want := map[string]bool{"he": true, "she": true, "hers": true, "不存在": true}
+	for id, p := range phrases {
+		if set.Has(id) != want[p] {
+			t.Errorf("phrase %q: present=%v, want %v", p, set.Has(id), want[p])
+		}
+	}
+	if got := set.Lowest(); got != 0 {
+		t.Errorf("Lowest = %d, want 0", got)
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	m := New(nil)
+	if m.Any("abc") || m.First("abc") != -1 || len(m.All("abc", nil)) != 0 {
+		t.Error("an empty matcher found something")
+	}
+	if st, id := m.Leftmost("abc"); st != -1 || id != -1 {
+		t.Error("an empty matcher found something")
+	}
+	if s := m.Scan("abc", nil); s.Lowest() != -1 {
+		t.Error("an empty matcher found something")
+	}
+}
+
+// TestAgainstIndex compares every search with what strings.Index says of each
+// phrase alone, on random texts over a small alphabet (so that phrases occur,
+// overlap and repeat).
+func TestAgainstIndex(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	alpha := "abc é"
+	word := func(n int) string {
+		var b strings.Builder
+		for k := 0; k < n; k++ {
+			b.WriteByte(alpha[rng.Intn(len(alpha))])
+		}
+		return b.String()
+	}
+	for round := 0; round < 300; round++ {
+		var phrases []string
+		for k := rng.Intn(12) + 1; k > 0; k-- {
+			phrases = append(phrases, word(rng.Intn(5)+1))
+		}
+		m := New(phrases)
+		for n := 0; n < 30; n++ {
+			text := word(rng.Intn(80))
+			if n%3 == 0 {
+				text = word(rng.Intn(3 * minLanes))
+			}
+			set := m.Scan(text, nil)
+			first, anyp := -1, false
+			lmStart, lmID := -1, -1
+			var all []Match
+			for id, p := range phrases {
+				i := strings.Index(text, p)
+				if set.Has(id) != (i >= 0) {
+					t.Fatalf("Scan(%q) of %q: %v", text, p, set.Has(id))
+				}
+				if i >= 0 {
+					anyp = true
+					if first < 0 {
+						first = id
+					}
+					if lmStart < 0 || i < lmStart {
+						lmStart, lmID = i, id
+					}
+				}
+				for from := 0; ; {
+					j := strings.Index(text[from:], p)
+					if j < 0 {
+						break
+					}
+					all = append(all, Match{ID: id, Start: from + j, End: from + j + len(p)})
+					from += j + 1
+				}
+			}
+			if m.Any(text) != anyp {
+				t.Fatalf("Any(%q) = %v", text, !anyp)
+			}
+			if got := m.First(text); got != first {
+				t.Fatalf("First(%q) = %d, want %d (%q)", text, got, first, phrases)
+			}
+			if got := set.Lowest(); got != first {
+				t.Fatalf("Lowest of Scan(%q) = %d, want %d", text, got, first)
+			}
+			if st, id := m.Leftmost(text); st != lmStart || id != lmID {
+				t.Fatalf("Leftmost(%q) = %d, %d, want %d, %d (%q)", text, st, id, lmStart, lmID, phrases)
+			}
+			got := m.All(text, nil)
+			if len(got) != len(all) {
+				t.Fatalf("All(%q): %d matches, want %d", text, len(got), len(all))
+			}
+			seen := map[Match]bool{}
+			for k, g := range got {
+				seen[g] = true
+				if k > 0 && (g.End < got[k-1].End || g.End == got[k-1].End && g.End-g.Start > got[k-1].End-got[k-1].Start) {
+					t.Fatalf("All(%q) out of order: %v", text, got)
+				}
+			}
+			for _, w := range all {
+				if !seen[w] {
+					t.Fatalf("All(%q) misses %v", text, w)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkScan(b *testing.B) {
+	phrases := []string{"user unknown", "mailbox full", "no such user", "relay denied", "spam", "blocked"}
+	m := New(phrases)
+	text := strings.Repeat("the quick brown fox jumps over the lazy dog; ", 100) + "no such user"
+	b.SetBytes(int64(len(text)))
+	var set Set
+	for i := 0; i < b.N; i++ {
+		set = m.Scan(text, set)
+	}
+}

@@ -1,0 +1,204 @@
+package parser
+
+import (
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The phrase searches below are the plain ones, each phrase of a table looked
+// for in turn with strings.Index: the one-pass searches must agree with them.
+
+func commandOfRef(diag string) string {
+	l := strings.ToLower(diag)
+	for _, p := range commandPatterns {
+		if strings.Contains(l, p.phrase) {
+			return p.cmd
+		}
+	}
+	return ""
+}
+
+func originalMarkerRef(x lowered) int {
+	t, l := x.t, x.l
+	best := -1
+	for _, m := range originalMarkers {
+		h := l
+		if best >= 0 {
+			h = l[:min(len(l), best+len(m)-1)]
+		}
+		if i := strings.Index(h, m); i >= 0 {
+			best = i
+		}
+	}
+	if best < 0 {
+		return -1
+	}
+	if j := strings.LastIndexByte(t[:best], '\n'); j >= 0 {
+		return j + 1
+	}
+	return 0
+}
+
+func bouncePhraseRef(l string) bool {
+	for _, p := range bouncePhrases {
+		if strings.Contains(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func detectMTARef(top []Field, text lowered) string {
+	for _, sig := range mtaSignatures {
+		if strings.Contains(text.l, sig.phrase) {
+			return sig.mta
+		}
+	}
+	var hdr strings.Builder
+	for _, f := range top {
+		if nameIs(f.Name, "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon") {
+			hdr.WriteString(strings.ToLower(f.Value))
+			hdr.WriteByte('\n')
+		}
+	}
+	h := hdr.String()
+	for _, sig := range mtaSignatures {
+		if strings.Contains(h, sig.phrase) {
+			return sig.mta
+		}
+	}
+	return "generic"
+}
+
+func stripBoilerplateRef(d string) string {
+	l := strings.ToLower(d)
+	var cut [][2]int
+	for _, p := range boilerplate {
+		from := 0
+		for {
+			i := strings.Index(l[from:], p)
+			if i < 0 {
+				break
+			}
+			i += from
+			j := i + len(p)
+			if last := p[len(p)-1]; last != '.' && last != ':' && last != ';' && last != '-' && last != '*' {
+				j = sentenceEnd(l, j)
+			}
+			cut = append(cut, [2]int{i, j})
+			from = j
+		}
+	}
+	if len(cut) == 0 {
+		return d
+	}
+	keep := make([]bool, len(d))
+	for i := range keep {
+		keep[i] = true
+	}
+	for _, c := range cut {
+		for k := c[0]; k < c[1] && k < len(d); k++ {
+			keep[k] = false
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(d); i++ {
+		if keep[i] {
+			b.WriteByte(d[i])
+		}
+	}
+	out := foldSpace(b.String())
+	if strings.Trim(out, " .:;-*") == "" {
+		return d
+	}
+	return out
+}
+
+// phraseTestTexts returns the texts of the corpus messages and of the
+// parser's test messages, whole, folded and line by line, and random texts
+// strewn with pieces of the phrases of every table.
+func phraseTestTexts(t *testing.T) []string {
+	var files []string
+	for _, pat := range []string{"../../shared/corpus/*/*.eml", "../../shared/corpus/*/*", "testdata/*.eml"} {
+		fs, _ := filepath.Glob(pat)
+		files = append(files, fs...)
+	}
+	var texts []string
+	add := func(s string) {
+		texts = append(texts, s, foldSpace(s))
+		for _, line := range strings.Split(s, "\n") {
+			texts = append(texts, line)
+		}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil || len(data) == 0 {
+			continue
+		}
+		add(string(data))
+		data = normalizeNewlines(data)
+		if top, rest := readFields(data); len(top) > 0 {
+			add(walkMessage(data, top, rest).allText())
+		}
+	}
+
+	var all []string
+	all = append(all, originalMarkers...)
+	for _, s := range mtaSignatures {
+		all = append(all, s.phrase)
+	}
+	for _, c := range commandPatterns {
+		all = append(all, c.phrase)
+	}
+	all = append(all, boilerplate...)
+	all = append(all, bouncePhrases...)
+	rng := rand.New(rand.NewSource(1))
+	filler := []string{" ", ". ", ": ", "; ", "\n", "x", "É", "İ", "Ⱥ", "K", "\u212a", "a."}
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(12); k > 0; k-- {
+			p := all[rng.Intn(len(all))]
+			switch rng.Intn(4) {
+			case 0:
+				p = p[:rng.Intn(len(p)+1)]
+			case 1:
+				p = p[rng.Intn(len(p)):]
+			case 2:
+				p = strings.ToUpper(p)
+			}
+			b.WriteString(p)
+			b.WriteString(filler[rng.Intn(len(filler))])
+		}
+		texts = append(texts, b.String())
+	}
+	return texts
+}
+
+func TestPhraseSearchesAgree(t *testing.T) {
+	texts := phraseTestTexts(t)
+	if len(texts) < 3000 {
+		t.Fatalf("only %d texts", len(texts))
+	}
+	for _, s := range texts {
+		x := lowerText(s)
+		if got, want := commandOf(s), commandOfRef(s); got != want {
+			t.Fatalf("commandOf(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := originalMarker(x), originalMarkerRef(x); got != want {
+			t.Fatalf("originalMarker(%q) = %d, want %d", s, got, want)
+		}
+		if got, want := bouncePhrase(x.l), bouncePhraseRef(x.l); got != want {
+			t.Fatalf("bouncePhrase(%q) = %v, want %v", s, got, want)
+		}
+		top := []Field{{"Received", "from mx.yahoo.com by gmx.net"}, {"From", s}}
+		if got, want := detectMTA(top, x), detectMTARef(top, x); got != want {
+			t.Fatalf("detectMTA(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := stripBoilerplate(s), stripBoilerplateRef(s); got != want {
+			t.Fatalf("stripBoilerplate(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
