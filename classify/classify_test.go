@@ -157,6 +157,8 @@ func TestClassifyContext(t *testing.T) {
 		{"user unknown with a policy status", Input{Status: "5.7.1", Diagnostic: "550 5.7.1 User Unknown: a@example.org"}, "filtered"},
 		{"local delivery program", Input{DiagnosticType: "x-unix", Diagnostic: "temporary failure"}, "mailererror"},
 		{"remote temporary failure", Input{DiagnosticType: "smtp", ReplyCode: "451", Diagnostic: "451 temporary local problem"}, "systemerror"},
+		{"a bare temporary failure", Input{DiagnosticType: "smtp", ReplyCode: "450", Status: "4.0.0", Diagnostic: "450 4.0.0 Temporary failure"}, "onhold"},
+		{"a header refused", Input{ReplyCode: "554", Status: "5.7.0", Diagnostic: "554 5.7.0 Header error"}, "policyviolation"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.in.Kind, tc.in.Action = "dsn", "failed"

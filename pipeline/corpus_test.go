@@ -173,7 +173,7 @@ func TestCorpusAccuracy(t *testing.T) {
 		got   int
 		floor float64
 	}{
-		{"reason", s.reason, 88.4},
+		{"reason", s.reason, 89},
 		{"status", s.status, 92.5},
 		{"reply_code", s.reply, 97.7},
 		{"hard_bounce", s.hard, 94.3},
