@@ -3,6 +3,7 @@ package parser
 import (
 	"regexp"
 	"strings"
+	"unsafe"
 
 	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
@@ -255,7 +256,7 @@ func originalInText(t string, i int) []Field {
 		return nil
 	}
 	rest = strings.TrimLeft(rest, "\n \t")
-	fs, _ := readFields([]byte(rest))
+	fs, _ := readFields(unsafe.Slice(unsafe.StringData(rest), len(rest))) // only read
 	if len(fs) < 2 {
 		return nil
 	}
