@@ -57,14 +57,23 @@ func Parse(data []byte) (*Bounce, error) {
 	if len(top) == 0 {
 		return nil, &Error{"no header fields: not a mail message"}
 	}
-	s := walkEntity(ent, top, rest)
-	if s.err != nil && strings.Contains(s.err.Error(), "malformed MIME header") {
+	var s *scan
+	if ent != nil && hasRefoldShape(data) && firstPartMalformed(ent) {
 		// A part header whose parameter line lost its folding white space
 		// ("Content-Type: multipart/alternative;" then "boundary=..." at the
-		// start of a line): fold it back and read again.
-		if fixed, ok := refoldParams(data); ok {
-			s = walkMessage(fixed, top, rest)
+		// start of a line): the walk would stop at the first part. Fold it
+		// back and read that instead.
+		fixed, _ := refoldParams(data)
+		s = walkMessage(fixed, top, rest)
+	} else {
+		if ent != nil && hasRefoldShape(data) {
+			// firstPartMalformed read the first part: start again
+			ent, err = message.Read(bytes.NewReader(data))
+			if !readable(ent, err) {
+				ent = nil
+			}
 		}
+		s = walkEntity(ent, top, rest)
 	}
 	if s.err != nil && len(s.texts) == 0 && s.dsn == nil && s.arf == nil {
 		// The MIME structure is broken (a boundary that never comes, ...):
@@ -147,6 +156,37 @@ func refoldParams(data []byte) ([]byte, bool) {
 		data = rest
 	}
 	return out.Bytes(), changed
+}
+
+// hasRefoldShape reports whether refoldParams would change data, without
+// copying it.
+func hasRefoldShape(data []byte) bool {
+	prevSemi := false
+	for len(data) > 0 {
+		line, rest := cutLine(data)
+		t := bytes.TrimSpace(line)
+		if prevSemi && len(line) > 0 && line[0] != ' ' && line[0] != '\t' && isParamLine(t) {
+			return true
+		}
+		prevSemi = bytes.HasSuffix(t, []byte(";"))
+		data = rest
+	}
+	return false
+}
+
+// firstPartMalformed reports whether the walk of ent would end at once
+// with a "malformed MIME header" error: ent is a multipart whose first part's
+// header go-message refuses. It reads that part: ent cannot be walked after.
+func firstPartMalformed(ent *message.Entity) bool {
+	mr := ent.MultipartReader()
+	if mr == nil {
+		return false
+	}
+	p, err := mr.NextPart()
+	if err == nil || err == io.EOF || p != nil && (message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
+		return false
+	}
+	return strings.Contains(fmt.Sprintf("multipart body: %v", err), "malformed MIME header")
 }
 
 func isParamLine(t []byte) bool {
