@@ -326,3 +326,49 @@ func (m *Matcher) All(text string, buf []Match) []Match {
 	}
 	return buf
 }
+
+// Ends sets ends[id] to where the first occurrence of each phrase in text ends
+// (the index after its last byte), or -1 when it does not occur, reusing buf.
+//
+// With stopBelow > 0, the phrases whose ids are below stopBelow mark where
+// the caller stops caring: once one of them has occurred, starting at st, the
+// scan ends where no occurrence starting at st or before can still end. The
+// earliest start of the phrases below stopBelow is then exact, and every
+// phrase whose first occurrence ends by st is reported; one that ends later
+// may be reported -1.
+func (m *Matcher) Ends(text string, buf []int, stopBelow int) []int {
+	n := len(m.phrases)
+	if cap(buf) < n {
+		buf = make([]int, n)
+	}
+	ends := buf[:n]
+	for i := range ends {
+		ends[i] = -1
+	}
+	if n == 0 {
+		return ends
+	}
+	delta, classes := m.delta, &m.classes
+	nc := m.nclass
+	stop := len(text) // the scan reads text[:stop]
+	s := int32(0)
+	for i := 0; i < stop; i++ {
+		s = delta[s+classes[text[i]]]
+		if s >= 0 {
+			continue
+		}
+		s &^= outFlag
+		for _, p := range m.out[s/nc] {
+			if ends[p] >= 0 {
+				continue
+			}
+			ends[p] = i + 1
+			if int(p) < stopBelow {
+				// occurrences starting by this one's start end by
+				// st+maxLen
+				stop = min(stop, i+1-m.lens[p]+m.maxLen)
+			}
+		}
+	}
+	return ends
+}
