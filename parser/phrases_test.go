@@ -197,6 +197,13 @@ func TestPhraseSearchesAgree(t *testing.T) {
 		if got, want := detectMTA(top, x), detectMTARef(top, x); got != want {
 			t.Fatalf("detectMTA(%q) = %q, want %q", s, got, want)
 		}
+		mark := originalMarkerRef(x)
+		text := reportText(x, mark)
+		f := findPhrases(x)
+		if f.mark != mark || f.text != text || f.bounce != bouncePhraseRef(text.l) ||
+			mtaOf(top, f.mta) != detectMTARef(top, text) {
+			t.Fatalf("findPhrases(%q) = %+v", s, f)
+		}
 		if got, want := stripBoilerplate(s), stripBoilerplateRef(s); got != want {
 			t.Fatalf("stripBoilerplate(%q) = %q, want %q", s, got, want)
 		}

@@ -227,6 +227,67 @@ var originalMarkers = []string{
 
 var originalMarkerMatcher = multimatch.New(originalMarkers)
 
+// textMatcher finds the originalMarkers, the mtaSignatures and the
+// bouncePhrases, in this order, in one pass.
+var textMatcher = func() *multimatch.Matcher {
+	ps := append([]string(nil), originalMarkers...)
+	for _, sig := range mtaSignatures {
+		ps = append(ps, sig.phrase)
+	}
+	return multimatch.New(append(ps, bouncePhrases...))
+}()
+
+// finds is what the phrase tables find in the text of a message.
+type finds struct {
+	mark   int     // originalMarker(all)
+	text   lowered // reportText(all, mark)
+	mta    int     // mtaMatcher.First(text.l)
+	bounce bool    // bouncePhrase(text.l)
+}
+
+// findPhrases looks for the original markers in all, and for the MTA
+// signatures and the bounce phrases in the report text before the marker:
+// on ASCII text, in one pass.
+func findPhrases(all lowered) finds {
+	if !all.ascii {
+		// all.l is not aligned with all.t, and the report text is
+		// lower-cased anew
+		mark := originalMarker(all)
+		text := reportText(all, mark)
+		return finds{mark, text, mtaMatcher.First(text.l), bouncePhrase(text.l)}
+	}
+	var buf [128]int
+	ends := textMatcher.Ends(all.l, buf[:0], len(originalMarkers))
+	best := -1 // the earliest marker
+	for id, p := range originalMarkers {
+		if e := ends[id]; e >= 0 && (best < 0 || e-len(p) < best) {
+			best = e - len(p)
+		}
+	}
+	mark := -1
+	if best >= 0 {
+		// back to the start of the line
+		mark = strings.LastIndexByte(all.t[:best], '\n') + 1
+	}
+	f := finds{mark: mark, text: reportText(all, mark), mta: -1}
+	// the phrases that end in the report text, which the scan saw whole
+	n := len(f.text.l)
+	ends = ends[len(originalMarkers):]
+	for k := range mtaSignatures {
+		if e := ends[k]; e >= 0 && e <= n {
+			f.mta = k
+			break
+		}
+	}
+	for _, e := range ends[len(mtaSignatures):] {
+		if e >= 0 && e <= n {
+			f.bounce = true
+			break
+		}
+	}
+	return f
+}
+
 // originalMarker returns where a quoted original begins in x.t, or -1.
 func originalMarker(x lowered) int {
 	t := x.t
@@ -359,7 +420,8 @@ var bouncePhraseMatcher = multimatch.New(bouncePhrases)
 
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report.
-func looksLikeBounce(top []Field, subject string, text lowered) bool {
+// phrase is whether the text has one of the bouncePhrases.
+func looksLikeBounce(top []Field, subject string, phrase bool) bool {
 	if fieldsGet(top, "X-Failed-Recipients") != "" {
 		return true
 	}
@@ -382,7 +444,7 @@ func looksLikeBounce(top []Field, subject string, text lowered) bool {
 			break
 		}
 	}
-	if bouncePhrase(text.l) {
+	if phrase {
 		score++
 	}
 	return score >= 2
@@ -452,7 +514,13 @@ var mtaMatcher = func() *multimatch.Matcher {
 
 // detectMTA guesses which MTA or service wrote a bounce, from its header and text.
 func detectMTA(top []Field, text lowered) string {
-	if i := mtaMatcher.First(text.l); i >= 0 {
+	return mtaOf(top, mtaMatcher.First(text.l))
+}
+
+// mtaOf is detectMTA, given which of the mtaSignatures the text has first
+// (-1: none).
+func mtaOf(top []Field, i int) string {
+	if i >= 0 {
 		return mtaSignatures[i].mta
 	}
 	var hdr strings.Builder
