@@ -58,7 +58,8 @@ func Parse(data []byte) (*Bounce, error) {
 		return nil, &Error{"no header fields: not a mail message"}
 	}
 	var s *scan
-	if ent != nil && hasRefoldShape(data) && firstPartMalformed(ent) {
+	refold := ent != nil && hasRefoldShape(data)
+	if refold && firstPartMalformed(ent) {
 		// A part header whose parameter line lost its folding white space
 		// ("Content-Type: multipart/alternative;" then "boundary=..." at the
 		// start of a line): the walk would stop at the first part. Fold it
@@ -66,7 +67,7 @@ func Parse(data []byte) (*Bounce, error) {
 		fixed, _ := refoldParams(data)
 		s = walkMessage(fixed, top, rest)
 	} else {
-		if ent != nil && hasRefoldShape(data) {
+		if refold {
 			// firstPartMalformed read the first part: start again
 			ent, err = message.Read(bytes.NewReader(data))
 			if !readable(ent, err) {
@@ -159,19 +160,29 @@ func refoldParams(data []byte) ([]byte, bool) {
 }
 
 // hasRefoldShape reports whether refoldParams would change data, without
-// copying it.
+// copying it: it looks at the lines after those that end in ";" only.
 func hasRefoldShape(data []byte) bool {
-	prevSemi := false
-	for len(data) > 0 {
-		line, rest := cutLine(data)
-		t := bytes.TrimSpace(line)
-		if prevSemi && len(line) > 0 && line[0] != ' ' && line[0] != '\t' && isParamLine(t) {
+	for from := 0; ; {
+		i := bytes.IndexByte(data[from:], ';')
+		if i < 0 {
+			return false
+		}
+		i += from
+		from = i + 1
+		e := bytes.IndexByte(data[i:], '\n')
+		if e < 0 {
+			return false // the last line: none follows
+		}
+		e += i
+		if len(bytes.TrimSpace(data[i+1:e])) > 0 {
+			continue // the line goes on after this ";"
+		}
+		line, _ := cutLine(data[e+1:])
+		if len(line) > 0 && line[0] != ' ' && line[0] != '\t' && isParamLine(bytes.TrimSpace(line)) {
 			return true
 		}
-		prevSemi = bytes.HasSuffix(t, []byte(";"))
-		data = rest
+		from = e + 1
 	}
-	return false
 }
 
 // firstPartMalformed reports whether the walk of ent would end at once

@@ -240,3 +240,16 @@ func TestDSNFieldsWithoutBlankLines(t *testing.T) {
 	assert.Equal(t, "two@example.com", b.Recipients[1].Address)
 	assert.Equal(t, "5.1.1", b.Recipients[1].Status)
 }
+
+func TestHasRefoldShape(t *testing.T) {
+	for _, s := range []string{
+		"", ";", ";\n", ";\nb=c", "a;\nb=c\n", "a; \t\nb=c", "a;x\nb=c", "a;\n b=c", "a;\n\nb=c",
+		"a;x;\nb=c", "a;\r\nb=c", "a;\u0085\nb=c", "a;\xc2\nb=c", "x\na: b;\nboundary=\"x\"\n", "a;\nb: c=d",
+		"a;\nb=c;\nd=e", "a;\nb c=d", ";\n=c", "a;\nb*=c",
+	} {
+		_, want := refoldParams([]byte(s))
+		if got := hasRefoldShape([]byte(s)); got != want {
+			t.Errorf("hasRefoldShape(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
