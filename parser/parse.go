@@ -469,6 +469,12 @@ func addrOf(v string) string {
 	// An encoded word is text for a display name, never part of an
 	// addr-spec (RFC 2047, section 5): "=?utf-8?B?...?=@example.org" is the
 	// address as it stands. The address is read before any decoding.
+	if a, ok := simpleAddr(v); ok {
+		return normAddr(a)
+	}
+	if strings.IndexByte(v, '@') < 0 && !strings.Contains(v, "=?") {
+		return "" // nothing below finds an address without an "@"
+	}
 	if a, err := mail.ParseAddress(v); err == nil {
 		return normAddr(a.Address)
 	}
@@ -480,6 +486,35 @@ func addrOf(v string) string {
 		return normAddr(m)
 	}
 	return ""
+}
+
+// simpleAddr returns the address of v when v is a plain addr-spec of
+// letters, digits and "._+-" ("a.b@example.org"), alone or in angle
+// brackets: what mail.ParseAddress gives, without its cost. ok is false for
+// anything else.
+func simpleAddr(v string) (addr string, ok bool) {
+	if len(v) > 2 && v[0] == '<' && v[len(v)-1] == '>' {
+		v = v[1 : len(v)-1]
+	}
+	at := strings.IndexByte(v, '@')
+	if at <= 0 || !plainDotAtom(v[:at]) || !plainDotAtom(v[at+1:]) {
+		return "", false
+	}
+	return v, true
+}
+
+// plainDotAtom reports whether s is a dot-atom of letters, digits and "_+-".
+func plainDotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '+' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // normAddr trims brackets and quotes and lower-cases the address.

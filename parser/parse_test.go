@@ -3,6 +3,8 @@ package parser
 import (
 	"bytes"
 	"fmt"
+	"math/rand"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,6 +252,33 @@ func TestHasRefoldShape(t *testing.T) {
 		_, want := refoldParams([]byte(s))
 		if got := hasRefoldShape([]byte(s)); got != want {
 			t.Errorf("hasRefoldShape(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestSimpleAddrAgreesWithParseAddress(t *testing.T) {
+	alpha := []string{"a", "B", "0", ".", "_", "+", "-", "@", "<", ">", " ", "\"", "(", ")", "é", ",", ":", ";", "[", "]", "x.y", "ex.org"}
+	rng := rand.New(rand.NewSource(3))
+	for n := 0; n < 100000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(10); k > 0; k-- {
+			b.WriteString(alpha[rng.Intn(len(alpha))])
+		}
+		v := b.String()
+		got, ok := simpleAddr(v)
+		if !ok {
+			continue
+		}
+		a, err := mail.ParseAddress(v)
+		if err != nil || a.Address != got {
+			t.Fatalf("simpleAddr(%q) = %q, ParseAddress: %v, %v", v, got, a, err)
+		}
+	}
+	for _, v := range []string{"a@b", "<a@b.c>", "a.b+c@d-e.f", "<>", "", "a"} {
+		got, ok := simpleAddr(v)
+		a, err := mail.ParseAddress(v)
+		if ok && (err != nil || a.Address != got) {
+			t.Errorf("simpleAddr(%q) = %q, ParseAddress: %v, %v", v, got, a, err)
 		}
 	}
 }
