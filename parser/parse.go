@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // non-UTF-8 charsets
@@ -169,6 +170,9 @@ func hasRefoldShape(data []byte) bool {
 		}
 		i += from
 		from = i + 1
+		if k := i + 1; k < len(data) && data[k] != '\n' && data[k] < utf8.RuneSelf && !asciiSpace[data[k]] {
+			continue // text after the ";": spare the search for the line end
+		}
 		e := bytes.IndexByte(data[i:], '\n')
 		if e < 0 {
 			return false // the last line: none follows
