@@ -220,10 +220,10 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 	}
 	action := "failed"
 	ls := strings.ToLower(b.Subject)
-	lt := strings.ToLower(whole)
 	if strings.Contains(ls, "delay") || strings.Contains(ls, "warning") {
 		action = "delayed"
 	} else {
+		lt := toLower(whole)
 		for _, p := range delayPhrases[:5] {
 			if strings.Contains(lt, p) {
 				action = "delayed"

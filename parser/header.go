@@ -221,15 +221,15 @@ func nameIs(n string, names ...string) bool {
 	return false
 }
 
-// lowerName returns the ASCII field name n lower-cased, without a copy when
-// it is one of the names the parser looks for.
-func lowerName(n string) string {
+// knownName returns the ASCII field name n lower-cased when it is one of the
+// names the parser looks for, and "" otherwise, without a copy.
+func knownName(n string) string {
 	for _, k := range knownNames {
 		if strings.EqualFold(n, k) {
 			return k
 		}
 	}
-	return strings.ToLower(n)
+	return ""
 }
 
 var knownNames = []string{"message-id", "from", "to", "subject", "date", "list-id", "received", "return-path"}

@@ -531,7 +531,7 @@ func normAddr(a string) string {
 func (s *scan) buildOriginal() Original {
 	var o Original
 	for _, f := range s.original {
-		switch lowerName(f.Name) {
+		switch knownName(f.Name) {
 		case "message-id":
 			if o.MessageID == "" {
 				o.MessageID = strings.Trim(f.Value, "<> ")
