@@ -35,7 +35,12 @@ func readFields(b []byte) ([]Field, []byte) {
 			break
 		}
 		if text == nil {
-			text = make([]byte, 0, min(len(b), 4096))
+			// room for the block, up to its blank line
+			n := len(b)
+			if e := bytes.Index(b, blankLine); e >= 0 {
+				n = e + 1
+			}
+			text = make([]byte, 0, min(n, 4096))
 		}
 		sp := span{name: len(text)}
 		text = append(text, bytes.TrimSpace(line[:i])...)
@@ -153,6 +158,8 @@ func topFields(data []byte, h *message.Header) (top []Field, rest []byte, ok boo
 }
 
 var crlf = []byte("\r\n")
+
+var blankLine = []byte("\n\n")
 
 func isFieldName(b []byte) bool {
 	b = bytes.TrimRight(b, " \t")

@@ -523,16 +523,18 @@ func mtaOf(top []Field, i int) string {
 	if i >= 0 {
 		return mtaSignatures[i].mta
 	}
-	var hdr strings.Builder
+	// the first of the table in some of these fields (no signature spans
+	// two of them: none holds a line end)
+	best := -1
 	for _, f := range top {
 		if nameIs(f.Name, "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon") {
-			hdr.WriteString(toLower(f.Value))
-			hdr.WriteByte('\n')
+			if i := mtaMatcher.First(toLower(f.Value)); i >= 0 && (best < 0 || i < best) {
+				best = i
+			}
 		}
 	}
-	h := hdr.String()
-	if i := mtaMatcher.First(h); i >= 0 {
-		return mtaSignatures[i].mta
+	if best >= 0 {
+		return mtaSignatures[best].mta
 	}
 	return "generic"
 }
