@@ -256,7 +256,7 @@ func findPhrases(all lowered) finds {
 		text := reportText(all, mark)
 		return finds{mark, text, mtaMatcher.First(text.l), bouncePhrase(text.l)}
 	}
-	var buf [128]int
+	var buf [256]int // room for the two lanes of Ends
 	ends := textMatcher.Ends(all.l, buf[:0], len(originalMarkers))
 	best := -1 // the earliest marker
 	for id, p := range originalMarkers {
