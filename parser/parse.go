@@ -494,17 +494,33 @@ func addrOf(v string) string {
 
 // simpleAddr returns the address of v when v is a plain addr-spec of
 // letters, digits and "._+-" ("a.b@example.org"), alone or in angle
-// brackets: what mail.ParseAddress gives, without its cost. ok is false for
+// brackets after a plain display name ("Jo Doe <a@example.org>"): what mail.ParseAddress gives, without its cost. ok is false for
 // anything else.
 func simpleAddr(v string) (addr string, ok bool) {
-	if len(v) > 2 && v[0] == '<' && v[len(v)-1] == '>' {
-		v = v[1 : len(v)-1]
+	if len(v) > 2 && v[len(v)-1] == '>' {
+		k := strings.LastIndexByte(v, '<')
+		if k < 0 || !plainName(v[:k]) {
+			return "", false
+		}
+		v = v[k+1 : len(v)-1]
 	}
 	at := strings.IndexByte(v, '@')
 	if at <= 0 || !plainDotAtom(v[:at]) || !plainDotAtom(v[at+1:]) {
 		return "", false
 	}
 	return v, true
+}
+
+// plainName reports whether s is a display name of plain words: letters,
+// digits, "_" and "-", and spaces (or nothing).
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ' ' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // plainDotAtom reports whether s is a dot-atom of letters, digits and "_+-".

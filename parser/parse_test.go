@@ -257,9 +257,10 @@ func TestHasRefoldShape(t *testing.T) {
 }
 
 func TestSimpleAddrAgreesWithParseAddress(t *testing.T) {
-	alpha := []string{"a", "B", "0", ".", "_", "+", "-", "@", "<", ">", " ", "\"", "(", ")", "é", ",", ":", ";", "[", "]", "x.y", "ex.org"}
+	alpha := []string{"a", "B", "0", ".", "_", "+", "-", "@", "<", ">", " ", "\"", "(", ")", "é", ",", ":", ";", "[", "]", "x.y", "ex.org", "Jo ", "<a@b.c>", "\t", "=?", "?=", "'", "/"}
 	rng := rand.New(rand.NewSource(3))
-	for n := 0; n < 100000; n++ {
+	found := 0
+	for n := 0; n < 200000; n++ {
 		var b strings.Builder
 		for k := rng.Intn(10); k > 0; k-- {
 			b.WriteString(alpha[rng.Intn(len(alpha))])
@@ -273,8 +274,12 @@ func TestSimpleAddrAgreesWithParseAddress(t *testing.T) {
 		if err != nil || a.Address != got {
 			t.Fatalf("simpleAddr(%q) = %q, ParseAddress: %v, %v", v, got, a, err)
 		}
+		found++
 	}
-	for _, v := range []string{"a@b", "<a@b.c>", "a.b+c@d-e.f", "<>", "", "a"} {
+	if found < 1000 {
+		t.Errorf("only %d plain addresses tried", found)
+	}
+	for _, v := range []string{"a@b", "<a@b.c>", "a.b+c@d-e.f", "<>", "", "a", "Jo Doe <a@b.c>", " <a@b>", "Jo<a@b>", "a@b <c@d>", "<a@b> <c@d>"} {
 		got, ok := simpleAddr(v)
 		a, err := mail.ParseAddress(v)
 		if ok && (err != nil || a.Address != got) {
