@@ -3,6 +3,8 @@ package parser
 import (
 	"regexp"
 	"strings"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
 
 // A line that names a recipient starts with the address, or has only a short
@@ -174,8 +176,14 @@ var remoteHostRe = regexp.MustCompile(`(?i)(?:\bhost|remote server|mail server|\
 var delayPhrases = []string{"has been delayed", "will be retried", "will continue to try", "still trying",
 	"not yet been delivered", "delivery is delayed", "temporarily deferred", "warning: message", "delay"}
 
+// delayWords holds a word of each of delayPhrases[:5].
+var delayWords = []string{"delayed", "retried", "continue", "trying", "yet"}
+
+var delayWordMatcher = multimatch.New(delayWords)
+
 // freeText reads the recipients of a free-text bounce.
-func (s *scan) freeText(b *Bounce, text string) []Recipient {
+func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
+	text, l, ascii := x.t, x.l, x.ascii
 	ex := s.excluded(b)
 	order, blocks := recipientSegments(text, ex)
 	if len(order) == 0 && fieldsGet(s.top, "X-Failed-Recipients") == "" {
@@ -222,7 +230,9 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 	ls := strings.ToLower(b.Subject)
 	if strings.Contains(ls, "delay") || strings.Contains(ls, "warning") {
 		action = "delayed"
-	} else {
+	} else if !ascii || delayWordMatcher.Any(l) {
+		// (on ASCII text, each of those phrases has its word of
+		// delayWords in the text as it is, before folding)
 		lt := toLower(whole)
 		for _, p := range delayPhrases[:5] {
 			if strings.Contains(lt, p) {

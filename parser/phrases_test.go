@@ -209,3 +209,16 @@ func TestPhraseSearchesAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestDelayWords(t *testing.T) {
+	for _, p := range delayPhrases[:5] {
+		if !delayWordMatcher.Any(p) {
+			t.Errorf("no word of delayWords in %q", p)
+		}
+	}
+	for _, w := range delayWords {
+		if strings.ContainsAny(w, " \t\n") {
+			t.Errorf("delay word %q holds white space", w)
+		}
+	}
+}
