@@ -280,26 +280,26 @@ func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
 }
 
 // cleanBlock folds a recipient's block into one diagnostic line, dropping a
-// first line that holds only the address.
+// first line that holds only the address. The lines are not split and joined:
+// folding the white space makes one line of them all the same.
 func cleanBlock(blk, addr string) string {
-	lines := strings.Split(blk, "\n")
-	if len(lines) > 0 {
-		first := strings.ToLower(strings.Trim(strings.TrimSpace(lines[0]), "<>:\"' "))
-		if first == addr {
-			lines = lines[1:]
-		} else if rest, ok := strings.CutPrefix(strings.TrimLeft(strings.ToLower(lines[0]), " \t<"), addr); ok {
-			// "<a@b>: reason" (Postfix, OpenSMTPD): keep the reason
-			rest = strings.TrimLeft(rest, ">")
-			switch {
-			case strings.HasPrefix(rest, ":"):
-				lines[0] = lines[0][len(lines[0])-len(rest)+1:]
-			case strings.HasPrefix(rest, " on "):
-				// Exchange: "a@b on 6/1/2020 10:00 AM"
-				lines = lines[1:]
-			}
+	line0, rest, _ := strings.Cut(blk, "\n")
+	first := toLower(strings.Trim(strings.TrimSpace(line0), "<>:\"' "))
+	if first == addr {
+		return foldSpace(rest)
+	}
+	if r, ok := strings.CutPrefix(strings.TrimLeft(toLower(line0), " \t<"), addr); ok {
+		// "<a@b>: reason" (Postfix, OpenSMTPD): keep the reason
+		r = strings.TrimLeft(r, ">")
+		switch {
+		case strings.HasPrefix(r, ":"):
+			return foldSpace(blk[len(line0)-len(r)+1:])
+		case strings.HasPrefix(r, " on "):
+			// Exchange: "a@b on 6/1/2020 10:00 AM"
+			return foldSpace(rest)
 		}
 	}
-	return foldSpace(strings.Join(lines, " "))
+	return foldSpace(blk)
 }
 
 func anyIn(addrs []string, blocks map[string]string) bool {

@@ -222,3 +222,38 @@ func TestDelayWords(t *testing.T) {
 		}
 	}
 }
+
+// cleanBlockRef is cleanBlock as it was first written, lines split and joined.
+func cleanBlockRef(blk, addr string) string {
+	lines := strings.Split(blk, "\n")
+	if len(lines) > 0 {
+		first := strings.ToLower(strings.Trim(strings.TrimSpace(lines[0]), "<>:\"' "))
+		if first == addr {
+			lines = lines[1:]
+		} else if rest, ok := strings.CutPrefix(strings.TrimLeft(strings.ToLower(lines[0]), " \t<"), addr); ok {
+			rest = strings.TrimLeft(rest, ">")
+			switch {
+			case strings.HasPrefix(rest, ":"):
+				lines[0] = lines[0][len(lines[0])-len(rest)+1:]
+			case strings.HasPrefix(rest, " on "):
+				lines = lines[1:]
+			}
+		}
+	}
+	return foldSpace(strings.Join(lines, " "))
+}
+
+func TestCleanBlock(t *testing.T) {
+	pieces := []string{"a@b.c", "A@B.C", "<", ">", ":", " on ", " ", "\t", "\n", "\"", "x", "550 5.1.1 user unknown", "é", "\u00a0"}
+	rng := rand.New(rand.NewSource(4))
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(10); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		blk := b.String()
+		if got, want := cleanBlock(blk, "a@b.c"), cleanBlockRef(blk, "a@b.c"); got != want {
+			t.Fatalf("cleanBlock(%q) = %q, want %q", blk, got, want)
+		}
+	}
+}
