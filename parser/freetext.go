@@ -23,17 +23,17 @@ const maxLead = 28
 // a trailing note). A line repeated within a piece is kept once.
 func recipientSegments(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
 	blocks = map[string]string{}
-	var cur string
-	buf := map[string]*strings.Builder{}
-	seen := map[[2]string]bool{} // address, trimmed line
+	var cur *segment
+	segs := map[string]*segment{}
 	lastLine := 0
 	bodyIndent, sawBlank := -1, false
 	for i, rest := 0, text; ; i++ {
 		line, next, more := strings.Cut(rest, "\n")
 		if a := recipientOnLine(line, exclude); a != "" {
-			cur = a
-			if _, ok := buf[a]; !ok {
-				buf[a] = &strings.Builder{}
+			cur = segs[a]
+			if cur == nil {
+				cur = &segment{}
+				segs[a] = cur
 				order = append(order, a)
 			}
 			lastLine = i
@@ -41,7 +41,7 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 			if rest := strings.TrimSpace(strings.Trim(strings.TrimSpace(line), "<>:")); len(rest) > len(a)+2 {
 				bodyIndent = indentOf(line)
 			}
-		} else if cur != "" {
+		} else if cur != nil {
 			if strings.TrimSpace(line) == "" {
 				sawBlank = true
 			} else {
@@ -49,19 +49,15 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 				if bodyIndent < 0 {
 					bodyIndent = ind
 				} else if sawBlank && ind < bodyIndent {
-					cur = ""
+					cur = nil
 				}
 				sawBlank = false
 			}
 		}
-		if cur != "" && i-lastLine <= 12 {
-			t := strings.TrimSpace(line)
-			key := [2]string{cur, t}
-			if t == "" || !seen[key] {
-				seen[key] = true
-				b := buf[cur]
-				b.WriteString(line)
-				b.WriteByte('\n')
+		if cur != nil && i-lastLine <= 12 {
+			if t := strings.TrimSpace(line); t == "" || cur.firstTime(t) {
+				cur.b.WriteString(line)
+				cur.b.WriteByte('\n')
 			}
 		}
 		if !more {
@@ -69,10 +65,46 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 		}
 		rest = next
 	}
-	for a, b := range buf {
-		blocks[a] = b.String()
+	for a, sg := range segs {
+		blocks[a] = sg.b.String()
 	}
 	return order, blocks
+}
+
+// segment is the text of one recipient, put together, and the lines it
+// holds (trimmed), kept once each.
+type segment struct {
+	b     strings.Builder
+	lines []string        // the lines, while they are few
+	seen  map[string]bool // the lines, once they are many
+}
+
+// firstTime reports whether the segment has not had the trimmed line t yet,
+// and notes it.
+func (sg *segment) firstTime(t string) bool {
+	if sg.seen != nil {
+		if sg.seen[t] {
+			return false
+		}
+		sg.seen[t] = true
+		return true
+	}
+	for _, l := range sg.lines {
+		if l == t {
+			return false
+		}
+	}
+	if len(sg.lines) < 32 {
+		sg.lines = append(sg.lines, t)
+		return true
+	}
+	sg.seen = make(map[string]bool, 2*len(sg.lines))
+	for _, l := range sg.lines {
+		sg.seen[l] = true
+	}
+	sg.seen[t] = true
+	sg.lines = nil
+	return true
 }
 
 func indentOf(line string) int {

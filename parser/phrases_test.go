@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -254,6 +255,84 @@ func TestCleanBlock(t *testing.T) {
 		blk := b.String()
 		if got, want := cleanBlock(blk, "a@b.c"), cleanBlockRef(blk, "a@b.c"); got != want {
 			t.Fatalf("cleanBlock(%q) = %q, want %q", blk, got, want)
+		}
+	}
+}
+
+// recipientSegmentsRef is recipientSegments as it was first written, with a
+// map of (address, line) pairs.
+func recipientSegmentsRef(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
+	blocks = map[string]string{}
+	var cur string
+	buf := map[string]*strings.Builder{}
+	seen := map[[2]string]bool{} // address, trimmed line
+	lastLine := 0
+	bodyIndent, sawBlank := -1, false
+	for i, rest := 0, text; ; i++ {
+		line, next, more := strings.Cut(rest, "\n")
+		if a := recipientOnLine(line, exclude); a != "" {
+			cur = a
+			if _, ok := buf[a]; !ok {
+				buf[a] = &strings.Builder{}
+				order = append(order, a)
+			}
+			lastLine = i
+			bodyIndent, sawBlank = -1, false
+			if rest := strings.TrimSpace(strings.Trim(strings.TrimSpace(line), "<>:")); len(rest) > len(a)+2 {
+				bodyIndent = indentOf(line)
+			}
+		} else if cur != "" {
+			if strings.TrimSpace(line) == "" {
+				sawBlank = true
+			} else {
+				ind := indentOf(line)
+				if bodyIndent < 0 {
+					bodyIndent = ind
+				} else if sawBlank && ind < bodyIndent {
+					cur = ""
+				}
+				sawBlank = false
+			}
+		}
+		if cur != "" && i-lastLine <= 12 {
+			t := strings.TrimSpace(line)
+			key := [2]string{cur, t}
+			if t == "" || !seen[key] {
+				seen[key] = true
+				b := buf[cur]
+				b.WriteString(line)
+				b.WriteByte('\n')
+			}
+		}
+		if !more {
+			break
+		}
+		rest = next
+	}
+	for a, b := range buf {
+		blocks[a] = b.String()
+	}
+	return order, blocks
+}
+
+func TestRecipientSegments(t *testing.T) {
+	pieces := []string{"a@b.cc", "<c@d.ee>", "From: f@g.hh", "550 user unknown", "  indented", "\t", "\n", "\n\n", "x", "same line", " ", "1", "2", "3", "4", "5"}
+	rng := rand.New(rand.NewSource(5))
+	ex := map[string]bool{"f@g.hh": true}
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		size := 200
+		if n%20 == 0 {
+			size = 3000 // an address seen with many lines
+		}
+		for k := rng.Intn(size); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		text := b.String()
+		order, blocks := recipientSegments(text, ex)
+		wantOrder, wantBlocks := recipientSegmentsRef(text, ex)
+		if !reflect.DeepEqual(order, wantOrder) || !reflect.DeepEqual(blocks, wantBlocks) {
+			t.Fatalf("recipientSegments(%q) = %q, %q, want %q, %q", text, order, blocks, wantOrder, wantBlocks)
 		}
 	}
 }
