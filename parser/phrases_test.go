@@ -336,3 +336,39 @@ func TestRecipientSegments(t *testing.T) {
 		}
 	}
 }
+
+func TestStripHTMLEntities(t *testing.T) {
+	pieces := []string{"<p>", "</p>", "<br>", "&lt;", "&gt;", "&amp;", "&nbsp;", "&quot;", "&#39;", "&", "l", "t;", "<b>", "x", " ", "é"}
+	rng := rand.New(rand.NewSource(6))
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(20); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		h := b.String()
+		got := stripHTML(h)
+		// the text with the tags out, then the entities replaced
+		var plain strings.Builder
+		in := false
+		for i := 0; i < len(h); i++ {
+			switch c := h[i]; {
+			case in:
+				in = c != '>'
+			case c == '<':
+				in = true
+				rest := strings.ToLower(h[i+1 : min(len(h), i+4)])
+				for _, p := range []string{"br", "p", "/p", "div", "/di", "tr", "li", "/tr"} {
+					if strings.HasPrefix(rest, p) {
+						plain.WriteByte('\n')
+						break
+					}
+				}
+			default:
+				plain.WriteByte(c)
+			}
+		}
+		if want := htmlEntities.Replace(plain.String()); got != want {
+			t.Fatalf("stripHTML(%q) = %q, want %q", h, got, want)
+		}
+	}
+}

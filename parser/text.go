@@ -570,7 +570,15 @@ func stripHTML(h string) string {
 		}
 		b.WriteByte(c)
 	}
-	return htmlEntities.Replace(b.String())
+	t := b.String()
+	if strings.IndexByte(t, '&') < 0 {
+		return t // no entity: spare the Replacer's two copies
+	}
+	// one copy, into a builder as long as the text (each entity shrinks)
+	var out strings.Builder
+	out.Grow(len(t))
+	htmlEntities.WriteString(&out, t)
+	return out.String()
 }
 
 var htmlEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")
