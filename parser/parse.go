@@ -252,9 +252,11 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	if s.parts > maxParts {
 		return
 	}
-	mt, params := mediaType(e.Header.Get("Content-Type"))
+	ct := e.Header.Get("Content-Type")
+	mt := mediaTypeOf(ct)
 	if mr := e.MultipartReader(); mr != nil {
 		if mt == "multipart/report" {
+			_, params := mediaType(ct)
 			s.reportType = strings.ToLower(params["report-type"])
 		}
 		for {
@@ -391,6 +393,21 @@ func mediaType(v string) (string, map[string]string) {
 		mt = strings.ToLower(strings.TrimSpace(mt))
 	}
 	return mt, params
+}
+
+// mediaTypeOf returns the media type mediaType(v) returns, without reading
+// the parameters: the value up to its first ";", lower-cased and trimmed,
+// whether mime.ParseMediaType takes it or not.
+func mediaTypeOf(v string) string {
+	if v == "" {
+		return ""
+	}
+	base, _, _ := strings.Cut(v, ";")
+	if !isASCII(base) {
+		mt, _ := mediaType(v)
+		return mt
+	}
+	return strings.TrimSpace(toLower(base))
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: func(charset string, input io.Reader) (io.Reader, error) {

@@ -287,3 +287,20 @@ func TestSimpleAddrAgreesWithParseAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestMediaTypeOf(t *testing.T) {
+	pieces := []string{"text/plain", "Multipart/Report", ";", " ", "report-type=delivery-status", "=", "\"", "x", "é", "/", "\t", "*", "charset=us-ascii"}
+	rng := rand.New(rand.NewSource(7))
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(8); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		v := b.String()
+		if got, want := mediaTypeOf(v), must2(mediaType(v)); got != want {
+			t.Fatalf("mediaTypeOf(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func must2(mt string, _ map[string]string) string { return mt }
