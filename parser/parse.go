@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // non-UTF-8 charsets
@@ -302,7 +303,8 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	case "text/rfc822-headers", "message/global-headers", "text/rfc822-header":
 		s.setOriginal(body)
 	case "text/html":
-		s.htmlTexts = append(s.htmlTexts, stripHTML(string(body)))
+		// stripHTML only reads the body, and its text is a copy
+		s.htmlTexts = append(s.htmlTexts, stripHTML(unsafe.String(unsafe.SliceData(body), len(body))))
 	case "", "text/plain", "text/enriched", "message/disposition-notification":
 		s.addText(body)
 	default:

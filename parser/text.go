@@ -540,7 +540,8 @@ func mtaOf(top []Field, i int) string {
 }
 
 // stripHTML turns an HTML part into text: tags dropped, block ends as new lines,
-// a few entities decoded.
+// a few entities decoded. The text is always a copy, never h or a piece of it:
+// h may be a view of bytes that change afterwards.
 func stripHTML(h string) string {
 	var b strings.Builder
 	b.Grow(len(h))
