@@ -318,7 +318,14 @@ func (s *scan) addText(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	s.texts = append(s.texts, string(normalizeNewlines(decodeJIS(b))))
+	t := normalizeNewlines(decodeJIS(b))
+	if unsafe.SliceData(t) != unsafe.SliceData(b) {
+		// a copy already (decoded, or its line ends changed), which
+		// nothing else holds: no second one
+		s.texts = append(s.texts, unsafe.String(unsafe.SliceData(t), len(t)))
+		return
+	}
+	s.texts = append(s.texts, string(t))
 }
 
 func (s *scan) addDSN(b []byte) {
