@@ -202,8 +202,11 @@ func hasPrefixFold(s string, i int, p string) bool {
 // remoteHost returns the host name a diagnostic names after "host", "remote
 // server", "mail server" or "mx", as remoteHostRe finds it, or "".
 func remoteHost(s string) string {
-	if !isASCII(s) {
-		// case folding beyond ASCII ("ſ", "K"): leave it to the regexp
+	if strings.Contains(s, "\u017f") || strings.Contains(s, "\u212a") {
+		// the two letters beyond ASCII that fold to ASCII ones ("ſ" to
+		// "s", "K" to "k"): leave them to the regexp. Other non-ASCII
+		// text matches no letter of it, and is neither white space nor
+		// a word character to it, as the bytes are to the scan below.
 		if m := remoteHostRe.FindStringSubmatch(s); m != nil {
 			return m[1]
 		}

@@ -176,7 +176,7 @@ func TestRemoteHostMatchesPattern(t *testing.T) {
 		checkRemoteHost(t, c)
 	}
 	alpha := []string{"h", "o", "s", "t", "H", "m", "x", "M", "X", "a", "i", "l", " ", "\t", ".", "-", "[", "]", "_", "1",
-		"host", "mx", "mail server", "remote server", "z"}
+		"host", "mx", "mail server", "remote server", "z", "é", "\u017f", "\u212a", "k", "K", "ı", "İ", "\xff", "\u00a0", "\u0085"}
 	rng := rand.New(rand.NewSource(2))
 	for n := 0; n < 50000; n++ {
 		var b strings.Builder

@@ -12,8 +12,8 @@ func (s *scan) decide() *Bounce {
 		Date:    parseDate(fieldsGet(s.top, "Date")),
 	}
 	all := lowerText(s.allText())
-	mark := originalMarker(all)
-	text := reportText(all, mark)
+	found := findPhrases(all)
+	mark, text := found.mark, found.text
 	if !s.hasOrig {
 		if orig := originalInText(all.t, mark); len(orig) > 0 {
 			s.original, s.hasOrig = orig, true
@@ -26,14 +26,14 @@ func (s *scan) decide() *Bounce {
 		s.decideARF(b)
 		return b
 	case len(s.dsn) > 0:
-		s.decideDSN(b, text)
+		s.decideDSN(b, text, found.mta)
 		if len(b.Recipients) > 0 {
 			return b
 		}
 	}
 	if fs := dsnInText(text); len(fs) > 1 {
 		s.dsn = fs
-		s.decideDSN(b, text)
+		s.decideDSN(b, text, found.mta)
 		if len(b.Recipients) > 0 {
 			return b
 		}
@@ -43,7 +43,7 @@ func (s *scan) decide() *Bounce {
 			return b
 		}
 	}
-	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, text) {
+	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, found.bounce) {
 		b.Kind, b.Decoder = KindAutoReply, "rfc3834"
 		if a := addrOf(fieldsGet(s.top, "From")); a != "" {
 			b.Recipients = []Recipient{{Address: a, Action: "delivered"}}
@@ -67,10 +67,10 @@ func (s *scan) decide() *Bounce {
 			}
 		}
 	}
-	if looksLikeBounce(s.top, b.Subject, text) {
+	if looksLikeBounce(s.top, b.Subject, found.bounce) {
 		b.Kind = KindNDR
-		b.Decoder = detectMTA(s.top, text)
-		b.Recipients = s.freeText(b, text.t)
+		b.Decoder = mtaOf(s.top, found.mta)
+		b.Recipients = s.freeText(b, text)
 		if len(b.Recipients) > 0 {
 			return b
 		}
@@ -144,7 +144,7 @@ func (s *scan) decideARF(b *Bounce) {
 	}
 }
 
-func (s *scan) decideDSN(b *Bounce, text lowered) {
+func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 	b.Kind, b.Decoder = KindDSN, "rfc3464"
 	per := s.dsn[0]
 	rcpts := s.dsn[1:]
@@ -154,7 +154,7 @@ func (s *scan) decideDSN(b *Bounce, text lowered) {
 	}
 	b.ReportingMTA = stripType(fieldsGet(per, "Reporting-MTA"))
 	b.ArrivalDate = parseDate(fieldsGet(per, "Arrival-Date"))
-	if mta := detectMTA(s.top, text); mta != "" {
+	if mta := mtaOf(s.top, mtaFirst); mta != "" {
 		b.Decoder = mta
 	}
 	blocks := textBlocks(text.t, b)

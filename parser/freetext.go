@@ -3,6 +3,8 @@ package parser
 import (
 	"regexp"
 	"strings"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
 
 // A line that names a recipient starts with the address, or has only a short
@@ -21,17 +23,17 @@ const maxLead = 28
 // a trailing note). A line repeated within a piece is kept once.
 func recipientSegments(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
 	blocks = map[string]string{}
-	var cur string
-	buf := map[string]*strings.Builder{}
-	seen := map[[2]string]bool{} // address, trimmed line
+	var cur *segment
+	segs := map[string]*segment{}
 	lastLine := 0
 	bodyIndent, sawBlank := -1, false
 	for i, rest := 0, text; ; i++ {
 		line, next, more := strings.Cut(rest, "\n")
 		if a := recipientOnLine(line, exclude); a != "" {
-			cur = a
-			if _, ok := buf[a]; !ok {
-				buf[a] = &strings.Builder{}
+			cur = segs[a]
+			if cur == nil {
+				cur = &segment{}
+				segs[a] = cur
 				order = append(order, a)
 			}
 			lastLine = i
@@ -39,7 +41,7 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 			if rest := strings.TrimSpace(strings.Trim(strings.TrimSpace(line), "<>:")); len(rest) > len(a)+2 {
 				bodyIndent = indentOf(line)
 			}
-		} else if cur != "" {
+		} else if cur != nil {
 			if strings.TrimSpace(line) == "" {
 				sawBlank = true
 			} else {
@@ -47,19 +49,15 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 				if bodyIndent < 0 {
 					bodyIndent = ind
 				} else if sawBlank && ind < bodyIndent {
-					cur = ""
+					cur = nil
 				}
 				sawBlank = false
 			}
 		}
-		if cur != "" && i-lastLine <= 12 {
-			t := strings.TrimSpace(line)
-			key := [2]string{cur, t}
-			if t == "" || !seen[key] {
-				seen[key] = true
-				b := buf[cur]
-				b.WriteString(line)
-				b.WriteByte('\n')
+		if cur != nil && i-lastLine <= 12 {
+			if t := strings.TrimSpace(line); t == "" || cur.firstTime(t) {
+				cur.b.WriteString(line)
+				cur.b.WriteByte('\n')
 			}
 		}
 		if !more {
@@ -67,10 +65,46 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 		}
 		rest = next
 	}
-	for a, b := range buf {
-		blocks[a] = b.String()
+	for a, sg := range segs {
+		blocks[a] = sg.b.String()
 	}
 	return order, blocks
+}
+
+// segment is the text of one recipient, put together, and the lines it
+// holds (trimmed), kept once each.
+type segment struct {
+	b     strings.Builder
+	lines []string        // the lines, while they are few
+	seen  map[string]bool // the lines, once they are many
+}
+
+// firstTime reports whether the segment has not had the trimmed line t yet,
+// and notes it.
+func (sg *segment) firstTime(t string) bool {
+	if sg.seen != nil {
+		if sg.seen[t] {
+			return false
+		}
+		sg.seen[t] = true
+		return true
+	}
+	for _, l := range sg.lines {
+		if l == t {
+			return false
+		}
+	}
+	if len(sg.lines) < 32 {
+		sg.lines = append(sg.lines, t)
+		return true
+	}
+	sg.seen = make(map[string]bool, 2*len(sg.lines))
+	for _, l := range sg.lines {
+		sg.seen[l] = true
+	}
+	sg.seen[t] = true
+	sg.lines = nil
+	return true
 }
 
 func indentOf(line string) int {
@@ -174,8 +208,14 @@ var remoteHostRe = regexp.MustCompile(`(?i)(?:\bhost|remote server|mail server|\
 var delayPhrases = []string{"has been delayed", "will be retried", "will continue to try", "still trying",
 	"not yet been delivered", "delivery is delayed", "temporarily deferred", "warning: message", "delay"}
 
+// delayWords holds a word of each of delayPhrases[:5].
+var delayWords = []string{"delayed", "retried", "continue", "trying", "yet"}
+
+var delayWordMatcher = multimatch.New(delayWords)
+
 // freeText reads the recipients of a free-text bounce.
-func (s *scan) freeText(b *Bounce, text string) []Recipient {
+func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
+	text, l, ascii := x.t, x.l, x.ascii
 	ex := s.excluded(b)
 	order, blocks := recipientSegments(text, ex)
 	if len(order) == 0 && fieldsGet(s.top, "X-Failed-Recipients") == "" {
@@ -220,10 +260,12 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 	}
 	action := "failed"
 	ls := strings.ToLower(b.Subject)
-	lt := strings.ToLower(whole)
 	if strings.Contains(ls, "delay") || strings.Contains(ls, "warning") {
 		action = "delayed"
-	} else {
+	} else if !ascii || delayWordMatcher.Any(l) {
+		// (on ASCII text, each of those phrases has its word of
+		// delayWords in the text as it is, before folding)
+		lt := toLower(whole)
 		for _, p := range delayPhrases[:5] {
 			if strings.Contains(lt, p) {
 				action = "delayed"
@@ -270,26 +312,26 @@ func (s *scan) freeText(b *Bounce, text string) []Recipient {
 }
 
 // cleanBlock folds a recipient's block into one diagnostic line, dropping a
-// first line that holds only the address.
+// first line that holds only the address. The lines are not split and joined:
+// folding the white space makes one line of them all the same.
 func cleanBlock(blk, addr string) string {
-	lines := strings.Split(blk, "\n")
-	if len(lines) > 0 {
-		first := strings.ToLower(strings.Trim(strings.TrimSpace(lines[0]), "<>:\"' "))
-		if first == addr {
-			lines = lines[1:]
-		} else if rest, ok := strings.CutPrefix(strings.TrimLeft(strings.ToLower(lines[0]), " \t<"), addr); ok {
-			// "<a@b>: reason" (Postfix, OpenSMTPD): keep the reason
-			rest = strings.TrimLeft(rest, ">")
-			switch {
-			case strings.HasPrefix(rest, ":"):
-				lines[0] = lines[0][len(lines[0])-len(rest)+1:]
-			case strings.HasPrefix(rest, " on "):
-				// Exchange: "a@b on 6/1/2020 10:00 AM"
-				lines = lines[1:]
-			}
+	line0, rest, _ := strings.Cut(blk, "\n")
+	first := toLower(strings.Trim(strings.TrimSpace(line0), "<>:\"' "))
+	if first == addr {
+		return foldSpace(rest)
+	}
+	if r, ok := strings.CutPrefix(strings.TrimLeft(toLower(line0), " \t<"), addr); ok {
+		// "<a@b>: reason" (Postfix, OpenSMTPD): keep the reason
+		r = strings.TrimLeft(r, ">")
+		switch {
+		case strings.HasPrefix(r, ":"):
+			return foldSpace(blk[len(line0)-len(r)+1:])
+		case strings.HasPrefix(r, " on "):
+			// Exchange: "a@b on 6/1/2020 10:00 AM"
+			return foldSpace(rest)
 		}
 	}
-	return foldSpace(strings.Join(lines, " "))
+	return foldSpace(blk)
 }
 
 func anyIn(addrs []string, blocks map[string]string) bool {

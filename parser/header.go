@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"strings"
+	"unsafe"
 
 	"github.com/emersion/go-message"
 )
@@ -10,14 +11,19 @@ import (
 // readFields parses a block of "Name: value" lines (with folded
 // continuation lines) leniently: it stops at the first blank line, and a line
 // that is neither a field nor a continuation ends the block too. It returns the
-// fields and the rest of the input after the block.
+// fields and the rest of the input after the block. The names and values are
+// slices of one string made for the block: b is only read, and may change
+// afterwards.
 func readFields(b []byte) ([]Field, []byte) {
-	var out []Field
-	var val []byte // a folded value, put together
+	type span struct{ name, end, valEnd int } // offsets in text
+	var spanBuf [32]span
+	spans := spanBuf[:0]
+	var text []byte // each field's name then its value, joined
 	for len(b) > 0 {
 		line, rest := cutLine(b)
 		if len(bytes.TrimSpace(line)) == 0 {
-			return out, rest
+			b = rest
+			break
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			// a continuation line before any field: skipped
@@ -26,31 +32,42 @@ func readFields(b []byte) ([]Field, []byte) {
 		}
 		i := bytes.IndexByte(line, ':')
 		if i <= 0 || !isFieldName(line[:i]) {
-			return out, b
+			break
 		}
-		name := string(bytes.TrimSpace(line[:i]))
-		first := bytes.TrimSpace(line[i+1:])
+		if text == nil {
+			// room for the block, up to its blank line
+			n := len(b)
+			if e := bytes.Index(b, blankLine); e >= 0 {
+				n = e + 1
+			}
+			text = make([]byte, 0, min(n, 4096))
+		}
+		sp := span{name: len(text)}
+		text = append(text, bytes.TrimSpace(line[:i])...)
+		sp.end = len(text)
+		text = append(text, bytes.TrimSpace(line[i+1:])...)
 		b = rest
 		// continuation lines join the value, each trimmed, after one space
-		val = val[:0]
 		for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 			cont, rest := cutLine(b)
 			t := bytes.TrimSpace(cont)
 			if len(t) == 0 {
 				break // a blank line: the end of the block
 			}
-			if len(val) == 0 {
-				val = append(val, first...)
-			}
-			val = append(val, ' ')
-			val = append(val, t...)
+			text = append(text, ' ')
+			text = append(text, t...)
 			b = rest
 		}
-		v := first
-		if len(val) > 0 {
-			v = val
-		}
-		out = append(out, Field{Name: name, Value: string(v)})
+		sp.valEnd = len(text)
+		spans = append(spans, sp)
+	}
+	if len(spans) == 0 {
+		return nil, b
+	}
+	str := unsafe.String(&text[0], len(text)) // text is not written again
+	out := make([]Field, len(spans))
+	for k, sp := range spans {
+		out[k] = Field{Name: str[sp.name:sp.end], Value: str[sp.end:sp.valEnd]}
 	}
 	return out, b
 }
@@ -142,6 +159,8 @@ func topFields(data []byte, h *message.Header) (top []Field, rest []byte, ok boo
 
 var crlf = []byte("\r\n")
 
+var blankLine = []byte("\n\n")
+
 func isFieldName(b []byte) bool {
 	b = bytes.TrimRight(b, " \t")
 	if len(b) == 0 || len(b) > 80 {
@@ -209,15 +228,15 @@ func nameIs(n string, names ...string) bool {
 	return false
 }
 
-// lowerName returns the ASCII field name n lower-cased, without a copy when
-// it is one of the names the parser looks for.
-func lowerName(n string) string {
+// knownName returns the ASCII field name n lower-cased when it is one of the
+// names the parser looks for, and "" otherwise, without a copy.
+func knownName(n string) string {
 	for _, k := range knownNames {
 		if strings.EqualFold(n, k) {
 			return k
 		}
 	}
-	return strings.ToLower(n)
+	return ""
 }
 
 var knownNames = []string{"message-id", "from", "to", "subject", "date", "list-id", "received", "return-path"}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // non-UTF-8 charsets
@@ -57,14 +59,24 @@ func Parse(data []byte) (*Bounce, error) {
 	if len(top) == 0 {
 		return nil, &Error{"no header fields: not a mail message"}
 	}
-	s := walkEntity(ent, top, rest)
-	if s.err != nil && strings.Contains(s.err.Error(), "malformed MIME header") {
+	var s *scan
+	refold := ent != nil && hasRefoldShape(data)
+	if refold && firstPartMalformed(ent) {
 		// A part header whose parameter line lost its folding white space
 		// ("Content-Type: multipart/alternative;" then "boundary=..." at the
-		// start of a line): fold it back and read again.
-		if fixed, ok := refoldParams(data); ok {
-			s = walkMessage(fixed, top, rest)
+		// start of a line): the walk would stop at the first part. Fold it
+		// back and read that instead.
+		fixed, _ := refoldParams(data)
+		s = walkMessage(fixed, top, rest)
+	} else {
+		if refold {
+			// firstPartMalformed read the first part: start again
+			ent, err = message.Read(bytes.NewReader(data))
+			if !readable(ent, err) {
+				ent = nil
+			}
 		}
+		s = walkEntity(ent, top, rest)
 	}
 	if s.err != nil && len(s.texts) == 0 && s.dsn == nil && s.arf == nil {
 		// The MIME structure is broken (a boundary that never comes, ...):
@@ -149,6 +161,50 @@ func refoldParams(data []byte) ([]byte, bool) {
 	return out.Bytes(), changed
 }
 
+// hasRefoldShape reports whether refoldParams would change data, without
+// copying it: it looks at the lines after those that end in ";" only.
+func hasRefoldShape(data []byte) bool {
+	for from := 0; ; {
+		i := bytes.IndexByte(data[from:], ';')
+		if i < 0 {
+			return false
+		}
+		i += from
+		from = i + 1
+		if k := i + 1; k < len(data) && data[k] != '\n' && data[k] < utf8.RuneSelf && !asciiSpace[data[k]] {
+			continue // text after the ";": spare the search for the line end
+		}
+		e := bytes.IndexByte(data[i:], '\n')
+		if e < 0 {
+			return false // the last line: none follows
+		}
+		e += i
+		if len(bytes.TrimSpace(data[i+1:e])) > 0 {
+			continue // the line goes on after this ";"
+		}
+		line, _ := cutLine(data[e+1:])
+		if len(line) > 0 && line[0] != ' ' && line[0] != '\t' && isParamLine(bytes.TrimSpace(line)) {
+			return true
+		}
+		from = e + 1
+	}
+}
+
+// firstPartMalformed reports whether the walk of ent would end at once
+// with a "malformed MIME header" error: ent is a multipart whose first part's
+// header go-message refuses. It reads that part: ent cannot be walked after.
+func firstPartMalformed(ent *message.Entity) bool {
+	mr := ent.MultipartReader()
+	if mr == nil {
+		return false
+	}
+	p, err := mr.NextPart()
+	if err == nil || err == io.EOF || p != nil && (message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
+		return false
+	}
+	return strings.Contains(fmt.Sprintf("multipart body: %v", err), "malformed MIME header")
+}
+
 func isParamLine(t []byte) bool {
 	i := bytes.IndexByte(t, '=')
 	if i <= 0 || bytes.IndexByte(t[:i], ':') >= 0 {
@@ -197,9 +253,11 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	if s.parts > maxParts {
 		return
 	}
-	mt, params := mediaType(e.Header.Get("Content-Type"))
+	ct := e.Header.Get("Content-Type")
+	mt := mediaTypeOf(ct)
 	if mr := e.MultipartReader(); mr != nil {
 		if mt == "multipart/report" {
+			_, params := mediaType(ct)
 			s.reportType = strings.ToLower(params["report-type"])
 		}
 		for {
@@ -245,7 +303,8 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	case "text/rfc822-headers", "message/global-headers", "text/rfc822-header":
 		s.setOriginal(body)
 	case "text/html":
-		s.htmlTexts = append(s.htmlTexts, stripHTML(string(body)))
+		// stripHTML only reads the body, and its text is a copy
+		s.htmlTexts = append(s.htmlTexts, stripHTML(unsafe.String(unsafe.SliceData(body), len(body))))
 	case "", "text/plain", "text/enriched", "message/disposition-notification":
 		s.addText(body)
 	default:
@@ -259,7 +318,14 @@ func (s *scan) addText(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	s.texts = append(s.texts, string(normalizeNewlines(decodeJIS(b))))
+	t := normalizeNewlines(decodeJIS(b))
+	if unsafe.SliceData(t) != unsafe.SliceData(b) {
+		// a copy already (decoded, or its line ends changed), which
+		// nothing else holds: no second one
+		s.texts = append(s.texts, unsafe.String(unsafe.SliceData(t), len(t)))
+		return
+	}
+	s.texts = append(s.texts, string(t))
 }
 
 func (s *scan) addDSN(b []byte) {
@@ -336,6 +402,21 @@ func mediaType(v string) (string, map[string]string) {
 		mt = strings.ToLower(strings.TrimSpace(mt))
 	}
 	return mt, params
+}
+
+// mediaTypeOf returns the media type mediaType(v) returns, without reading
+// the parameters: the value up to its first ";", lower-cased and trimmed,
+// whether mime.ParseMediaType takes it or not.
+func mediaTypeOf(v string) string {
+	if v == "" {
+		return ""
+	}
+	base, _, _ := strings.Cut(v, ";")
+	if !isASCII(base) {
+		mt, _ := mediaType(v)
+		return mt
+	}
+	return strings.TrimSpace(toLower(base))
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: func(charset string, input io.Reader) (io.Reader, error) {
@@ -418,6 +499,12 @@ func addrOf(v string) string {
 	// An encoded word is text for a display name, never part of an
 	// addr-spec (RFC 2047, section 5): "=?utf-8?B?...?=@example.org" is the
 	// address as it stands. The address is read before any decoding.
+	if a, ok := simpleAddr(v); ok {
+		return normAddr(a)
+	}
+	if strings.IndexByte(v, '@') < 0 && !strings.Contains(v, "=?") {
+		return "" // nothing below finds an address without an "@"
+	}
 	if a, err := mail.ParseAddress(v); err == nil {
 		return normAddr(a.Address)
 	}
@@ -431,6 +518,51 @@ func addrOf(v string) string {
 	return ""
 }
 
+// simpleAddr returns the address of v when v is a plain addr-spec of
+// letters, digits and "._+-" ("a.b@example.org"), alone or in angle
+// brackets after a plain display name ("Jo Doe <a@example.org>"): what mail.ParseAddress gives, without its cost. ok is false for
+// anything else.
+func simpleAddr(v string) (addr string, ok bool) {
+	if len(v) > 2 && v[len(v)-1] == '>' {
+		k := strings.LastIndexByte(v, '<')
+		if k < 0 || !plainName(v[:k]) {
+			return "", false
+		}
+		v = v[k+1 : len(v)-1]
+	}
+	at := strings.IndexByte(v, '@')
+	if at <= 0 || !plainDotAtom(v[:at]) || !plainDotAtom(v[at+1:]) {
+		return "", false
+	}
+	return v, true
+}
+
+// plainName reports whether s is a display name of plain words: letters,
+// digits, "_" and "-", and spaces (or nothing).
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ' ' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// plainDotAtom reports whether s is a dot-atom of letters, digits and "_+-".
+func plainDotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '+' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // normAddr trims brackets and quotes and lower-cases the address.
 func normAddr(a string) string {
 	a = strings.TrimSpace(a)
@@ -441,7 +573,7 @@ func normAddr(a string) string {
 func (s *scan) buildOriginal() Original {
 	var o Original
 	for _, f := range s.original {
-		switch lowerName(f.Name) {
+		switch knownName(f.Name) {
 		case "message-id":
 			if o.MessageID == "" {
 				o.MessageID = strings.Trim(f.Value, "<> ")

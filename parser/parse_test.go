@@ -3,6 +3,8 @@ package parser
 import (
 	"bytes"
 	"fmt"
+	"math/rand"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,3 +242,65 @@ func TestDSNFieldsWithoutBlankLines(t *testing.T) {
 	assert.Equal(t, "two@example.com", b.Recipients[1].Address)
 	assert.Equal(t, "5.1.1", b.Recipients[1].Status)
 }
+
+func TestHasRefoldShape(t *testing.T) {
+	for _, s := range []string{
+		"", ";", ";\n", ";\nb=c", "a;\nb=c\n", "a; \t\nb=c", "a;x\nb=c", "a;\n b=c", "a;\n\nb=c",
+		"a;x;\nb=c", "a;\r\nb=c", "a;\u0085\nb=c", "a;\xc2\nb=c", "x\na: b;\nboundary=\"x\"\n", "a;\nb: c=d",
+		"a;\nb=c;\nd=e", "a;\nb c=d", ";\n=c", "a;\nb*=c",
+	} {
+		_, want := refoldParams([]byte(s))
+		if got := hasRefoldShape([]byte(s)); got != want {
+			t.Errorf("hasRefoldShape(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestSimpleAddrAgreesWithParseAddress(t *testing.T) {
+	alpha := []string{"a", "B", "0", ".", "_", "+", "-", "@", "<", ">", " ", "\"", "(", ")", "é", ",", ":", ";", "[", "]", "x.y", "ex.org", "Jo ", "<a@b.c>", "\t", "=?", "?=", "'", "/"}
+	rng := rand.New(rand.NewSource(3))
+	found := 0
+	for n := 0; n < 200000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(10); k > 0; k-- {
+			b.WriteString(alpha[rng.Intn(len(alpha))])
+		}
+		v := b.String()
+		got, ok := simpleAddr(v)
+		if !ok {
+			continue
+		}
+		a, err := mail.ParseAddress(v)
+		if err != nil || a.Address != got {
+			t.Fatalf("simpleAddr(%q) = %q, ParseAddress: %v, %v", v, got, a, err)
+		}
+		found++
+	}
+	if found < 1000 {
+		t.Errorf("only %d plain addresses tried", found)
+	}
+	for _, v := range []string{"a@b", "<a@b.c>", "a.b+c@d-e.f", "<>", "", "a", "Jo Doe <a@b.c>", " <a@b>", "Jo<a@b>", "a@b <c@d>", "<a@b> <c@d>"} {
+		got, ok := simpleAddr(v)
+		a, err := mail.ParseAddress(v)
+		if ok && (err != nil || a.Address != got) {
+			t.Errorf("simpleAddr(%q) = %q, ParseAddress: %v, %v", v, got, a, err)
+		}
+	}
+}
+
+func TestMediaTypeOf(t *testing.T) {
+	pieces := []string{"text/plain", "Multipart/Report", ";", " ", "report-type=delivery-status", "=", "\"", "x", "é", "/", "\t", "*", "charset=us-ascii"}
+	rng := rand.New(rand.NewSource(7))
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(8); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		v := b.String()
+		if got, want := mediaTypeOf(v), must2(mediaType(v)); got != want {
+			t.Fatalf("mediaTypeOf(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func must2(mt string, _ map[string]string) string { return mt }

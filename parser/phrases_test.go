@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -197,8 +198,177 @@ func TestPhraseSearchesAgree(t *testing.T) {
 		if got, want := detectMTA(top, x), detectMTARef(top, x); got != want {
 			t.Fatalf("detectMTA(%q) = %q, want %q", s, got, want)
 		}
+		mark := originalMarkerRef(x)
+		text := reportText(x, mark)
+		f := findPhrases(x)
+		if f.mark != mark || f.text != text || f.bounce != bouncePhraseRef(text.l) ||
+			mtaOf(top, f.mta) != detectMTARef(top, text) {
+			t.Fatalf("findPhrases(%q) = %+v", s, f)
+		}
 		if got, want := stripBoilerplate(s), stripBoilerplateRef(s); got != want {
 			t.Fatalf("stripBoilerplate(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestDelayWords(t *testing.T) {
+	for _, p := range delayPhrases[:5] {
+		if !delayWordMatcher.Any(p) {
+			t.Errorf("no word of delayWords in %q", p)
+		}
+	}
+	for _, w := range delayWords {
+		if strings.ContainsAny(w, " \t\n") {
+			t.Errorf("delay word %q holds white space", w)
+		}
+	}
+}
+
+// cleanBlockRef is cleanBlock as it was first written, lines split and joined.
+func cleanBlockRef(blk, addr string) string {
+	lines := strings.Split(blk, "\n")
+	if len(lines) > 0 {
+		first := strings.ToLower(strings.Trim(strings.TrimSpace(lines[0]), "<>:\"' "))
+		if first == addr {
+			lines = lines[1:]
+		} else if rest, ok := strings.CutPrefix(strings.TrimLeft(strings.ToLower(lines[0]), " \t<"), addr); ok {
+			rest = strings.TrimLeft(rest, ">")
+			switch {
+			case strings.HasPrefix(rest, ":"):
+				lines[0] = lines[0][len(lines[0])-len(rest)+1:]
+			case strings.HasPrefix(rest, " on "):
+				lines = lines[1:]
+			}
+		}
+	}
+	return foldSpace(strings.Join(lines, " "))
+}
+
+func TestCleanBlock(t *testing.T) {
+	pieces := []string{"a@b.c", "A@B.C", "<", ">", ":", " on ", " ", "\t", "\n", "\"", "x", "550 5.1.1 user unknown", "é", "\u00a0"}
+	rng := rand.New(rand.NewSource(4))
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(10); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		blk := b.String()
+		if got, want := cleanBlock(blk, "a@b.c"), cleanBlockRef(blk, "a@b.c"); got != want {
+			t.Fatalf("cleanBlock(%q) = %q, want %q", blk, got, want)
+		}
+	}
+}
+
+// recipientSegmentsRef is recipientSegments as it was first written, with a
+// map of (address, line) pairs.
+func recipientSegmentsRef(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
+	blocks = map[string]string{}
+	var cur string
+	buf := map[string]*strings.Builder{}
+	seen := map[[2]string]bool{} // address, trimmed line
+	lastLine := 0
+	bodyIndent, sawBlank := -1, false
+	for i, rest := 0, text; ; i++ {
+		line, next, more := strings.Cut(rest, "\n")
+		if a := recipientOnLine(line, exclude); a != "" {
+			cur = a
+			if _, ok := buf[a]; !ok {
+				buf[a] = &strings.Builder{}
+				order = append(order, a)
+			}
+			lastLine = i
+			bodyIndent, sawBlank = -1, false
+			if rest := strings.TrimSpace(strings.Trim(strings.TrimSpace(line), "<>:")); len(rest) > len(a)+2 {
+				bodyIndent = indentOf(line)
+			}
+		} else if cur != "" {
+			if strings.TrimSpace(line) == "" {
+				sawBlank = true
+			} else {
+				ind := indentOf(line)
+				if bodyIndent < 0 {
+					bodyIndent = ind
+				} else if sawBlank && ind < bodyIndent {
+					cur = ""
+				}
+				sawBlank = false
+			}
+		}
+		if cur != "" && i-lastLine <= 12 {
+			t := strings.TrimSpace(line)
+			key := [2]string{cur, t}
+			if t == "" || !seen[key] {
+				seen[key] = true
+				b := buf[cur]
+				b.WriteString(line)
+				b.WriteByte('\n')
+			}
+		}
+		if !more {
+			break
+		}
+		rest = next
+	}
+	for a, b := range buf {
+		blocks[a] = b.String()
+	}
+	return order, blocks
+}
+
+func TestRecipientSegments(t *testing.T) {
+	pieces := []string{"a@b.cc", "<c@d.ee>", "From: f@g.hh", "550 user unknown", "  indented", "\t", "\n", "\n\n", "x", "same line", " ", "1", "2", "3", "4", "5"}
+	rng := rand.New(rand.NewSource(5))
+	ex := map[string]bool{"f@g.hh": true}
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		size := 200
+		if n%20 == 0 {
+			size = 3000 // an address seen with many lines
+		}
+		for k := rng.Intn(size); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		text := b.String()
+		order, blocks := recipientSegments(text, ex)
+		wantOrder, wantBlocks := recipientSegmentsRef(text, ex)
+		if !reflect.DeepEqual(order, wantOrder) || !reflect.DeepEqual(blocks, wantBlocks) {
+			t.Fatalf("recipientSegments(%q) = %q, %q, want %q, %q", text, order, blocks, wantOrder, wantBlocks)
+		}
+	}
+}
+
+func TestStripHTMLEntities(t *testing.T) {
+	pieces := []string{"<p>", "</p>", "<br>", "&lt;", "&gt;", "&amp;", "&nbsp;", "&quot;", "&#39;", "&", "l", "t;", "<b>", "x", " ", "é"}
+	rng := rand.New(rand.NewSource(6))
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(20); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		h := b.String()
+		got := stripHTML(h)
+		// the text with the tags out, then the entities replaced
+		var plain strings.Builder
+		in := false
+		for i := 0; i < len(h); i++ {
+			switch c := h[i]; {
+			case in:
+				in = c != '>'
+			case c == '<':
+				in = true
+				rest := strings.ToLower(h[i+1 : min(len(h), i+4)])
+				for _, p := range []string{"br", "p", "/p", "div", "/di", "tr", "li", "/tr"} {
+					if strings.HasPrefix(rest, p) {
+						plain.WriteByte('\n')
+						break
+					}
+				}
+			default:
+				plain.WriteByte(c)
+			}
+		}
+		if want := htmlEntities.Replace(plain.String()); got != want {
+			t.Fatalf("stripHTML(%q) = %q, want %q", h, got, want)
 		}
 	}
 }

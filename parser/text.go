@@ -3,6 +3,7 @@ package parser
 import (
 	"regexp"
 	"strings"
+	"unsafe"
 
 	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
@@ -226,6 +227,67 @@ var originalMarkers = []string{
 
 var originalMarkerMatcher = multimatch.New(originalMarkers)
 
+// textMatcher finds the originalMarkers, the mtaSignatures and the
+// bouncePhrases, in this order, in one pass.
+var textMatcher = func() *multimatch.Matcher {
+	ps := append([]string(nil), originalMarkers...)
+	for _, sig := range mtaSignatures {
+		ps = append(ps, sig.phrase)
+	}
+	return multimatch.New(append(ps, bouncePhrases...))
+}()
+
+// finds is what the phrase tables find in the text of a message.
+type finds struct {
+	mark   int     // originalMarker(all)
+	text   lowered // reportText(all, mark)
+	mta    int     // mtaMatcher.First(text.l)
+	bounce bool    // bouncePhrase(text.l)
+}
+
+// findPhrases looks for the original markers in all, and for the MTA
+// signatures and the bounce phrases in the report text before the marker:
+// on ASCII text, in one pass.
+func findPhrases(all lowered) finds {
+	if !all.ascii {
+		// all.l is not aligned with all.t, and the report text is
+		// lower-cased anew
+		mark := originalMarker(all)
+		text := reportText(all, mark)
+		return finds{mark, text, mtaMatcher.First(text.l), bouncePhrase(text.l)}
+	}
+	var buf [256]int // room for the two lanes of Ends
+	ends := textMatcher.Ends(all.l, buf[:0], len(originalMarkers))
+	best := -1 // the earliest marker
+	for id, p := range originalMarkers {
+		if e := ends[id]; e >= 0 && (best < 0 || e-len(p) < best) {
+			best = e - len(p)
+		}
+	}
+	mark := -1
+	if best >= 0 {
+		// back to the start of the line
+		mark = strings.LastIndexByte(all.t[:best], '\n') + 1
+	}
+	f := finds{mark: mark, text: reportText(all, mark), mta: -1}
+	// the phrases that end in the report text, which the scan saw whole
+	n := len(f.text.l)
+	ends = ends[len(originalMarkers):]
+	for k := range mtaSignatures {
+		if e := ends[k]; e >= 0 && e <= n {
+			f.mta = k
+			break
+		}
+	}
+	for _, e := range ends[len(mtaSignatures):] {
+		if e >= 0 && e <= n {
+			f.bounce = true
+			break
+		}
+	}
+	return f
+}
+
 // originalMarker returns where a quoted original begins in x.t, or -1.
 func originalMarker(x lowered) int {
 	t := x.t
@@ -255,7 +317,7 @@ func originalInText(t string, i int) []Field {
 		return nil
 	}
 	rest = strings.TrimLeft(rest, "\n \t")
-	fs, _ := readFields([]byte(rest))
+	fs, _ := readFields(unsafe.Slice(unsafe.StringData(rest), len(rest))) // only read
 	if len(fs) < 2 {
 		return nil
 	}
@@ -358,7 +420,8 @@ var bouncePhraseMatcher = multimatch.New(bouncePhrases)
 
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report.
-func looksLikeBounce(top []Field, subject string, text lowered) bool {
+// phrase is whether the text has one of the bouncePhrases.
+func looksLikeBounce(top []Field, subject string, phrase bool) bool {
 	if fieldsGet(top, "X-Failed-Recipients") != "" {
 		return true
 	}
@@ -381,7 +444,7 @@ func looksLikeBounce(top []Field, subject string, text lowered) bool {
 			break
 		}
 	}
-	if bouncePhrase(text.l) {
+	if phrase {
 		score++
 	}
 	return score >= 2
@@ -451,25 +514,34 @@ var mtaMatcher = func() *multimatch.Matcher {
 
 // detectMTA guesses which MTA or service wrote a bounce, from its header and text.
 func detectMTA(top []Field, text lowered) string {
-	if i := mtaMatcher.First(text.l); i >= 0 {
+	return mtaOf(top, mtaMatcher.First(text.l))
+}
+
+// mtaOf is detectMTA, given which of the mtaSignatures the text has first
+// (-1: none).
+func mtaOf(top []Field, i int) string {
+	if i >= 0 {
 		return mtaSignatures[i].mta
 	}
-	var hdr strings.Builder
+	// the first of the table in some of these fields (no signature spans
+	// two of them: none holds a line end)
+	best := -1
 	for _, f := range top {
 		if nameIs(f.Name, "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon") {
-			hdr.WriteString(toLower(f.Value))
-			hdr.WriteByte('\n')
+			if i := mtaMatcher.First(toLower(f.Value)); i >= 0 && (best < 0 || i < best) {
+				best = i
+			}
 		}
 	}
-	h := hdr.String()
-	if i := mtaMatcher.First(h); i >= 0 {
-		return mtaSignatures[i].mta
+	if best >= 0 {
+		return mtaSignatures[best].mta
 	}
 	return "generic"
 }
 
 // stripHTML turns an HTML part into text: tags dropped, block ends as new lines,
-// a few entities decoded.
+// a few entities decoded. The text is always a copy, never h or a piece of it:
+// h may be a view of bytes that change afterwards.
 func stripHTML(h string) string {
 	var b strings.Builder
 	b.Grow(len(h))
@@ -499,7 +571,15 @@ func stripHTML(h string) string {
 		}
 		b.WriteByte(c)
 	}
-	return htmlEntities.Replace(b.String())
+	t := b.String()
+	if strings.IndexByte(t, '&') < 0 {
+		return t // no entity: spare the Replacer's two copies
+	}
+	// one copy, into a builder as long as the text (each entity shrinks)
+	var out strings.Builder
+	out.Grow(len(t))
+	htmlEntities.WriteString(&out, t)
+	return out.String()
 }
 
 var htmlEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")

@@ -326,3 +326,100 @@ func (m *Matcher) All(text string, buf []Match) []Match {
 	}
 	return buf
 }
+
+// Ends sets ends[id] to where the first occurrence of each phrase in text ends
+// (the index after its last byte), or -1 when it does not occur, reusing buf.
+//
+// With stopBelow > 0, the phrases whose ids are below stopBelow mark where
+// the caller stops caring: once one of them has occurred, starting at st, the
+// scan ends where no occurrence starting at st or before can still end. The
+// earliest start of the phrases below stopBelow is then exact, and every
+// phrase whose first occurrence ends by st is reported; one that ends later
+// may be reported -1.
+//
+// buf is best given room for twice the phrases: a long text is scanned in two
+// lanes, each with its own half.
+func (m *Matcher) Ends(text string, buf []int, stopBelow int) []int {
+	n := len(m.phrases)
+	if cap(buf) < 2*n {
+		buf = make([]int, 2*n)
+	}
+	buf = buf[:2*n]
+	for i := range buf {
+		buf[i] = -1
+	}
+	ends := buf[:n]
+	if n == 0 {
+		return ends
+	}
+	delta, classes := m.delta, &m.classes
+	nc := m.nclass
+	stop := len(text) // the scan reads text[:stop]
+	// record notes the phrases state s ends, at end (in text), in e
+	record := func(s int32, end int, e []int) {
+		for _, p := range m.out[(s&^outFlag)/nc] {
+			if e[p] >= 0 {
+				continue
+			}
+			e[p] = end
+			if int(p) < stopBelow {
+				// occurrences starting by this one's start end by
+				// st+maxLen
+				stop = min(stop, end-m.lens[p]+m.maxLen)
+			}
+		}
+	}
+	i := 0
+	s := int32(0)
+	if len(text) >= minLanes {
+		// Two lanes side by side, the second noting in the other half of
+		// buf; then the second goes on alone. A phrase the first lane
+		// finds ends before any the second finds first.
+		a, b := m.halves(text)
+		off := len(text) - len(b)
+		second := buf[n:]
+		sa := int32(0)
+		for ; i < len(a) && i < stop; i++ {
+			sa = delta[sa+classes[a[i]]]
+			if off+i < stop {
+				s = delta[s+classes[b[i]]]
+			}
+			if sa|s < 0 {
+				if sa < 0 {
+					record(sa, i+1, ends)
+					sa &^= outFlag
+				}
+				if s < 0 {
+					record(s, off+i+1, second)
+					s &^= outFlag
+				}
+			}
+		}
+		for i = len(a); off+i < stop; i++ {
+			s = delta[s+classes[b[i]]]
+			if s < 0 {
+				record(s, off+i+1, second)
+				s &^= outFlag
+			}
+		}
+		if stop <= len(a) {
+			// the first lane stopped early: it saw whatever ends by
+			// the stop, and the second lane may have seen later ones
+			return ends
+		}
+		for id, e := range second {
+			if ends[id] < 0 {
+				ends[id] = e
+			}
+		}
+		return ends
+	}
+	for ; i < stop; i++ {
+		s = delta[s+classes[text[i]]]
+		if s < 0 {
+			record(s, i+1, ends)
+			s &^= outFlag
+		}
+	}
+	return ends
+}

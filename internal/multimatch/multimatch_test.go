@@ -97,6 +97,31 @@ func TestAgainstIndex(t *testing.T) {
 			if st, id := m.Leftmost(text); st != lmStart || id != lmID {
 				t.Fatalf("Leftmost(%q) = %d, %d, want %d, %d (%q)", text, st, id, lmStart, lmID, phrases)
 			}
+			// Ends, without a stop and stopping at the first few phrases
+			ends := m.Ends(text, nil, 0)
+			stopBelow := rng.Intn(len(phrases) + 1)
+			stopped := m.Ends(text, nil, stopBelow)
+			st := -1 // earliest start of a phrase below stopBelow
+			for id, p := range phrases {
+				if i := strings.Index(text, p); id < stopBelow && i >= 0 && (st < 0 || i < st) {
+					st = i
+				}
+			}
+			for id, p := range phrases {
+				want := -1
+				if i := strings.Index(text, p); i >= 0 {
+					want = i + len(p)
+				}
+				if ends[id] != want {
+					t.Fatalf("Ends(%q)[%q] = %d, want %d", text, p, ends[id], want)
+				}
+				if stopped[id] != want && (stopped[id] != -1 || st < 0 || want <= st) {
+					t.Fatalf("Ends(%q, %d)[%q] = %d, want %d", text, stopBelow, p, stopped[id], want)
+				}
+				if id < stopBelow && want >= 0 && want-len(p) == st && stopped[id] != want {
+					t.Fatalf("Ends(%q, %d) misses the earliest %q", text, stopBelow, p)
+				}
+			}
 			got := m.All(text, nil)
 			if len(got) != len(all) {
 				t.Fatalf("All(%q): %d matches, want %d", text, len(got), len(all))
