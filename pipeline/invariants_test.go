@@ -120,7 +120,6 @@ func TestCorpusAllParse(t *testing.T) {
 	for _, r := range res {
 		assert.NoError(t, r.Err, r.Source)
 	}
-	_ = os.Getenv
 }
 
 // failingSource gives one message, one message-level error, then dies.
