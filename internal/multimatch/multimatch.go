@@ -150,13 +150,21 @@ func (m *Matcher) Scan(text string, buf Set) Set {
 	if len(m.phrases) == 0 {
 		return buf
 	}
-	delta, classes := m.delta, &m.classes
 	nc := m.nclass
-	mark := func(s int32) {
+	m.scanLanes(text, func(s int32) bool {
 		for _, id := range m.out[(s&^outFlag)/nc] {
 			buf[id>>6] |= 1 << (uint(id) & 63)
 		}
-	}
+		return false
+	})
+	return buf
+}
+
+// scanLanes runs the automaton over text and calls hit with each state that
+// ends one phrase or more (its output flag set); it stops when hit returns
+// true. A long text is scanned in two lanes side by side (see halves).
+func (m *Matcher) scanLanes(text string, hit func(s int32) bool) {
+	delta, classes := m.delta, &m.classes
 	i := 0
 	s := int32(0)
 	if len(text) >= minLanes {
@@ -168,11 +176,15 @@ func (m *Matcher) Scan(text string, buf Set) Set {
 			s = delta[s+classes[b[i]]]
 			if sa|s < 0 {
 				if sa < 0 {
-					mark(sa)
+					if hit(sa) {
+						return
+					}
 					sa &^= outFlag
 				}
 				if s < 0 {
-					mark(s)
+					if hit(s) {
+						return
+					}
 					s &^= outFlag
 				}
 			}
@@ -182,11 +194,12 @@ func (m *Matcher) Scan(text string, buf Set) Set {
 	for ; i < len(text); i++ {
 		s = delta[s+classes[text[i]]]
 		if s < 0 {
-			mark(s)
+			if hit(s) {
+				return
+			}
 			s &^= outFlag
 		}
 	}
-	return buf
 }
 
 // minLanes is the length from which a text is scanned in two lanes: the
@@ -223,50 +236,16 @@ func (m *Matcher) First(text string) int {
 	if len(m.phrases) == 0 {
 		return -1
 	}
-	delta, classes := m.delta, &m.classes
 	nc := m.nclass
 	best := int32(-1)
-	lowest := func(s int32) {
+	m.scanLanes(text, func(s int32) bool {
 		for _, id := range m.out[(s&^outFlag)/nc] {
 			if best < 0 || id < best {
 				best = id
 			}
 		}
-	}
-	i := 0
-	s := int32(0)
-	if len(text) >= minLanes {
-		a, b := m.halves(text)
-		sa := int32(0)
-		for ; i < len(a); i++ {
-			sa = delta[sa+classes[a[i]]]
-			s = delta[s+classes[b[i]]]
-			if sa|s < 0 {
-				if sa < 0 {
-					lowest(sa)
-					sa &^= outFlag
-				}
-				if s < 0 {
-					lowest(s)
-					s &^= outFlag
-				}
-				if best == 0 {
-					return 0
-				}
-			}
-		}
-		text = b
-	}
-	for ; i < len(text); i++ {
-		s = delta[s+classes[text[i]]]
-		if s < 0 {
-			lowest(s)
-			s &^= outFlag
-			if best == 0 {
-				break
-			}
-		}
-	}
+		return best == 0
+	})
 	return int(best)
 }
 
