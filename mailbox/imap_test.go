@@ -76,6 +76,12 @@ func TestJSONStateStore(t *testing.T) {
 // memServer serves go-imap's in-memory server over TLS; it returns the
 // mailbox URL and the client TLS config.
 func memServer(t *testing.T, caps imap.CapSet) (string, *tls.Config, *imapmemserver.User) {
+	return memServerWith(t, caps, nil)
+}
+
+// memServerWith is memServer with each session passed through wrap, when
+// not nil, to give it more abilities.
+func memServerWith(t *testing.T, caps imap.CapSet, wrap func(imapserver.Session) imapserver.Session) (string, *tls.Config, *imapmemserver.User) {
 	hs := httptest.NewUnstartedServer(nil)
 	hs.StartTLS() // only for its certificate (127.0.0.1)
 	cert := hs.TLS.Certificates[0]
@@ -89,6 +95,9 @@ func memServer(t *testing.T, caps imap.CapSet) (string, *tls.Config, *imapmemser
 	mem.AddUser(user)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			if wrap != nil {
+				return wrap(mem.NewSession()), nil, nil
+			}
 			return mem.NewSession(), nil, nil
 		},
 		Caps:         caps,
