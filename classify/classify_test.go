@@ -158,6 +158,7 @@ func TestClassifyContext(t *testing.T) {
 		{"local delivery program", Input{DiagnosticType: "x-unix", Diagnostic: "temporary failure"}, "mailererror"},
 		{"remote temporary failure", Input{DiagnosticType: "smtp", ReplyCode: "451", Diagnostic: "451 temporary local problem"}, "systemerror"},
 		{"a bare temporary failure", Input{DiagnosticType: "smtp", ReplyCode: "450", Status: "4.0.0", Diagnostic: "450 4.0.0 Temporary failure"}, "onhold"},
+		{"an address blocklisted, not the IP", Input{Diagnostic: "Sorry, you are sending to/from an address that has been blacklisted"}, "rejected"},
 		{"a header refused", Input{ReplyCode: "554", Status: "5.7.0", Diagnostic: "554 5.7.0 Header error"}, "policyviolation"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
