@@ -151,14 +151,12 @@ type IMAPSource struct {
 	opened      bool
 	failed      bool  // the connection failed: Next returns io.EOF
 	err         error // why
-	warned      map[string]bool
 
-	uids    []imap.UID // selected, ascending
-	pos     int        // next index into uids to fetch
-	fetch   *imapclient.FetchCommand
-	batch   int // messages left in the running fetch
-	read    int
-	pending []*Message // read ahead of Next within a fetch
+	uids  []imap.UID // selected, ascending
+	pos   int        // next index into uids to fetch
+	fetch *imapclient.FetchCommand
+	batch int // messages left in the running fetch
+	read  int
 
 	mu       sync.Mutex
 	outcomes map[imap.UID]Outcome

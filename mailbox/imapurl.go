@@ -45,7 +45,7 @@ func ParseIMAPURL(s string) (*IMAPURL, error) {
 		return nil, fmt.Errorf("mailbox: imap URL %q: %s", redactURL(s), why)
 	}
 	var u IMAPURL
-	rest := s
+	var rest string
 	switch l := strings.ToLower(s); {
 	case strings.HasPrefix(l, "imaps://"):
 		u.ImplicitTLS, u.Port, rest = true, 993, s[len("imaps://"):]

@@ -130,9 +130,7 @@ func phraseTestTexts(t *testing.T) []string {
 	var texts []string
 	add := func(s string) {
 		texts = append(texts, s, foldSpace(s))
-		for _, line := range strings.Split(s, "\n") {
-			texts = append(texts, line)
-		}
+		texts = append(texts, strings.Split(s, "\n")...)
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)

@@ -147,11 +147,6 @@ func codesFrom(diag, fieldStatus string) (reply, status string) {
 	return reply, status
 }
 
-// isGeneric reports whether a status code says no more than its class.
-func isGeneric(s string) bool {
-	return strings.HasSuffix(s, ".0.0")
-}
-
 var commandPatterns = []struct{ phrase, cmd string }{
 	{"in reply to rcpt to", "RCPT"},
 	{"after rcpt to", "RCPT"},
