@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bouncer-mail/bouncer/internal/dovecottest"
+)
+
+// On a terminal, with no password in the environment or a file, bouncer asks
+// for it without echoing it. script(1) gives the command a pseudo-terminal
+// whose input is the test's.
+func TestIMAPPasswordPrompt(t *testing.T) {
+	scriptBin, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) not found: no pseudo-terminal to test the prompt")
+	}
+	srv := dovecottest.Start(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Setenv(passwordEnv, "")
+	data, err := os.ReadFile("../../testdata/dsn-rate-limit.eml")
+	require.NoError(t, err)
+	srv.Deliver(t, "INBOX", data, "", time.Time{})
+
+	bin := filepath.Join(t.TempDir(), "bouncer")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	cmdline := strings.Join([]string{bin, "analyze", "--format", "ndjson", "--ca-file", srv.CAFile, "'" + srv.URL(true, "INBOX") + "'"}, " ")
+	cmd := exec.Command(scriptBin, "-qec", cmdline, "/dev/null")
+	cmd.Env = append(os.Environ(), "TERM=dumb")
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	cmd.Stdin = pr
+	outR, outW, err := os.Pipe()
+	require.NoError(t, err)
+	cmd.Stdout, cmd.Stderr = outW, outW
+	require.NoError(t, cmd.Start())
+	outW.Close()
+	pr.Close()
+
+	// Read what the terminal shows; type the password once the prompt is
+	// there (echo is off by then, so a typed password must not show).
+	var out bytes.Buffer
+	prompted := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		asked := false
+		for {
+			n, err := outR.Read(buf)
+			out.Write(buf[:n])
+			if !asked && strings.Contains(out.String(), "IMAP password for ") {
+				asked = true
+				close(prompted)
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-prompted:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("no password prompt after 30s")
+	}
+	_, err = pw.WriteString(dovecottest.Password + "\n")
+	require.NoError(t, err)
+	pw.Close()
+	werr := cmd.Wait()
+	<-done
+	require.NoError(t, werr, out.String())
+
+	got := out.String()
+	assert.Contains(t, got, "IMAP password for "+dovecottest.User)
+	assert.Contains(t, got, `"reason":"speeding"`, "logged in with the typed password and read the mailbox")
+	assert.NotContains(t, got, dovecottest.Password, "the password is not echoed")
+}
