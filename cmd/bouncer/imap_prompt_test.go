@@ -16,7 +16,7 @@ import (
 )
 
 // On a terminal, with no password in the environment or a file, bouncer asks
-// for it without echoing it. script(1) gives the command a pseudo-terminal
+// for it without echoing it, and shows the fetch's progress. script(1) gives the command a pseudo-terminal
 // whose input is the test's.
 func TestIMAPPasswordPrompt(t *testing.T) {
 	scriptBin, err := exec.LookPath("script")
@@ -86,4 +86,5 @@ func TestIMAPPasswordPrompt(t *testing.T) {
 	assert.Contains(t, got, "IMAP password for "+dovecottest.User)
 	assert.Contains(t, got, `"reason":"speeding"`, "logged in with the typed password and read the mailbox")
 	assert.NotContains(t, got, dovecottest.Password, "the password is not echoed")
+	assert.Contains(t, got, "1/1 messages", "a progress line on a terminal")
 }

@@ -145,6 +145,7 @@ func TestIMAPAnalyzeImplicitTLSAndStartTLS(t *testing.T) {
 	ids := sourceIDs(t, out)
 	require.Equal(t, "../../testdata/dsn-rate-limit.eml", ids[0])
 	require.True(t, strings.HasPrefix(ids[1], "imap://"))
+	require.NotContains(t, errs, "messages (", "no progress line when stderr is not a terminal")
 }
 
 func TestIMAPWrongPasswordAndUntrustedCertificate(t *testing.T) {
