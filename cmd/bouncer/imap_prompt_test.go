@@ -49,7 +49,7 @@ func TestIMAPPasswordPrompt(t *testing.T) {
 	pr.Close()
 
 	// Read what the terminal shows; type the password once the prompt is
-	// there (echo is off by then, so a typed password must not show).
+	// there (echo is then off, so the typed password must not show).
 	var out bytes.Buffer
 	prompted := make(chan struct{})
 	done := make(chan struct{})
@@ -75,6 +75,9 @@ func TestIMAPPasswordPrompt(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("no password prompt after 30s")
 	}
+	// The prompt is written just before echo is turned off: a person
+	// types after reading it, and so does the test, a moment later.
+	time.Sleep(time.Second)
 	_, err = pw.WriteString(dovecottest.Password + "\n")
 	require.NoError(t, err)
 	pw.Close()
