@@ -88,11 +88,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "       URL: imaps://USER@HOST/MAILBOX or imap://USER@HOST/MAILBOX with STARTTLS)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	inputs := fs.Args()
 	if len(inputs) == 0 {

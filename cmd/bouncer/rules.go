@@ -90,11 +90,8 @@ func runRulesCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bouncer rules check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, "usage: bouncer rules check FILE...") }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -222,11 +219,8 @@ func runRulesList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: bouncer rules list [flags]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 || (*format != "text" && *format != "json") {
 		fs.Usage()
@@ -333,11 +327,8 @@ func runRulesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "  arguments before --; the rest are inputs, as for bouncer analyze.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	given, inputs := splitRulesArgs(fs.Args())
 	if len(given) == 0 || len(inputs) == 0 {
