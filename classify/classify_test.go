@@ -49,12 +49,12 @@ func TestClassifyReasons(t *testing.T) {
 		{"expired", "4.4.7", "", "retry timeout exceeded", "delayed", "expired", false},
 		{"delayed, nothing else", "", "", "", "delayed", "expired", false},
 		// languages
-		{"de user", "", "550", "550 Benutzer unbekannt", "", "userunknown", true},
-		{"fr user", "", "550", "550 Utilisateur inconnu", "", "userunknown", true},
-		{"es user", "", "550", "550 El usuario no existe", "", "userunknown", true},
+		{"de user", "5.0.0", "550", "550 Benutzer unbekannt", "", "userunknown", true},
+		{"fr user", "5.0.0", "550", "550 Utilisateur inconnu", "", "userunknown", true},
+		{"es user", "5.0.0", "550", "550 El usuario no existe", "", "userunknown", true},
 		{"pt full", "", "552", "552 A caixa postal do destinatário está cheia", "", "mailboxfull", false},
 		{"it full", "", "552", "552 Casella di posta piena", "", "mailboxfull", false},
-		{"ru user", "", "550", "550 Пользователь не найден", "", "userunknown", true},
+		{"ru user", "5.0.0", "550", "550 Пользователь не найден", "", "userunknown", true},
 		{"ja user", "", "", "このメールアドレスは存在しないため配信できませんでした", "", "userunknown", true},
 		{"zh user", "", "", "收件人地址不存在，邮件无法投递", "", "userunknown", true},
 		{"zh spam", "", "554", "554 邮件被识别为垃圾邮件", "", "spamdetected", false},
@@ -63,7 +63,7 @@ func TestClassifyReasons(t *testing.T) {
 		{"ja full", "", "", "メールボックスがいっぱいです", "", "mailboxfull", false},
 		{"de blocked", "", "554", "554 Ihre IP steht auf einer Sperrliste", "", "blocked", false},
 		{"es spam", "", "550", "550 Mensaje rechazado: considerado spam", "", "spamdetected", false},
-		{"it user", "", "550", "550 Utente sconosciuto", "", "userunknown", true},
+		{"it user", "5.0.0", "550", "550 Utente sconosciuto", "", "userunknown", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			action := tc.action
@@ -75,6 +75,46 @@ func TestClassifyReasons(t *testing.T) {
 				t.Errorf("got %s hard=%v (rule %s, %s %q), want %s hard=%v", v.Reason, v.Hard, v.Rule, v.Hit.Field, v.Hit.Matched, tc.reason, tc.hard)
 			}
 		})
+	}
+}
+
+// A bare "550 User unknown" that says neither an enhanced status code nor the
+// SMTP command is filtered; the same words at RCPT or with a status code are
+// an unknown user.
+func TestUnknownUserStep(t *testing.T) {
+	c := newClassifier(t)
+	for _, tc := range []struct {
+		status, command, reason string
+	}{
+		{"", "", "filtered"},
+		{"", "RCPT", "userunknown"},
+		{"5.0.0", "", "userunknown"},
+		{"", "DATA", "filtered"},
+	} {
+		v := c.Classify(Input{Kind: "ndr", Action: "failed", Status: tc.status, ReplyCode: "550", Command: tc.command, Diagnostic: "550 <a@example.org>: User unknown"})
+		if v.Reason != tc.reason {
+			t.Errorf("status %q command %q: got %s (rule %s), want %s", tc.status, tc.command, v.Reason, v.Rule, tc.reason)
+		}
+	}
+}
+
+// The SMTP step decides when the words alone do not: a refusal at EHLO is
+// about the sending host, a bare refusal after the data is about the content.
+func TestSMTPStep(t *testing.T) {
+	c := newClassifier(t)
+	for _, tc := range []struct {
+		command, reply, text, reason string
+	}{
+		{"EHLO", "550", "550 Rejected", "blocked"},
+		{"CONN", "421", "421 Service not available", "blocked"},
+		{"DATA", "550", "550 5.2.0 Mail rejected", "spamdetected"},
+		{"RCPT", "550", "550 Rejected", "userunknown"},
+		{"DATA", "552", "552 Message size exceeds fixed maximum message size", "mesgtoobig"},
+	} {
+		v := c.Classify(Input{Kind: "ndr", Action: "failed", ReplyCode: tc.reply, Command: tc.command, Diagnostic: tc.text})
+		if v.Reason != tc.reason {
+			t.Errorf("%s %q: got %s (rule %s), want %s", tc.command, tc.text, v.Reason, v.Rule, tc.reason)
+		}
 	}
 }
 

@@ -370,3 +370,17 @@ func TestStripHTMLEntities(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandOf(t *testing.T) {
+	for diag, want := range map[string]string{
+		"550 5.1.1 <a@example.org>: User unknown (in reply to RCPT TO command)":            "RCPT",
+		"SMTP error from remote mail server after end of data: 550 rejected":               "DATA",
+		"SMTP error from remote server for TEXT command, host: mx.example.net reason: 550": "DATA",
+		"SMTP error from remote mail server after EHLO mx.example.com: 550 Rejected":       "EHLO",
+		"550 Rejected": "",
+	} {
+		if got := commandOf(diag); got != want {
+			t.Errorf("commandOf(%q) = %q, want %q", diag, got, want)
+		}
+	}
+}

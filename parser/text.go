@@ -164,6 +164,7 @@ var commandPatterns = []struct{ phrase, cmd string }{
 	{"after data", "DATA"},
 	{"end of data", "DATA"},
 	{"[end_of_data]", "DATA"},
+	{"for text command", "DATA"}, // 1&1 calls the message data TEXT
 	{"in reply to helo", "HELO"},
 	{"in reply to ehlo", "EHLO"},
 	{"after helo", "HELO"},

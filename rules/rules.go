@@ -6,7 +6,7 @@
 //	rules:
 //	  - name: provider-hourly-limit
 //	    match:
-//	      status: ["5.7.*"]          # enhanced status code, exact or with * parts
+//	      status: ["5.7.*"]          # enhanced status code, exact or with * parts, or none
 //	      reply_code: ["55x"]        # SMTP reply code, exact or with x digits
 //	      phrases: ["too many messages this hour"]   # any of them, case-insensitive
 //	      and_phrases: ["account"]                   # and also one of these
@@ -17,7 +17,7 @@
 //	      sender_domain: ["example.com"]
 //	      decoder: ["postfix"]
 //	      kind: ["ndr"]
-//	      command: ["DATA"]          # the SMTP command the failure answered
+//	      command: ["DATA"]          # the SMTP command the failure answered, or none
 //	      diagnostic_type: ["x-unix"] # the type of the DSN's Diagnostic-Code
 //	      action: ["failed"]
 //	    set:
@@ -43,6 +43,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 )
+
+// None, as an entry of status, reply_code, command, diagnostic_type, kind,
+// action or decoder, matches a failure that has no such value: `status:
+// [none]` holds when the bounce carried no enhanced status code at all.
+const None = "none"
 
 // Rule is one rule: conditions and what they decide.
 type Rule struct {
@@ -292,6 +297,9 @@ func (m *Match) isEmpty() bool {
 }
 
 func validStatusPattern(p string) bool {
+	if p == None {
+		return true
+	}
 	parts := strings.Split(p, ".")
 	if len(parts) < 1 || len(parts) > 3 {
 		return false
@@ -316,6 +324,9 @@ func validStatusPattern(p string) bool {
 }
 
 func validReplyPattern(p string) bool {
+	if p == None {
+		return true
+	}
 	if len(p) != 3 || p[0] < '2' || p[0] > '5' {
 		return false
 	}
@@ -329,8 +340,8 @@ func validReplyPattern(p string) bool {
 }
 
 func statusMatches(pattern, code string) bool {
-	if code == "" {
-		return false
+	if pattern == None || code == "" {
+		return pattern == None && code == ""
 	}
 	for {
 		pp, prest, pmore := strings.Cut(pattern, ".")
@@ -350,8 +361,8 @@ func statusMatches(pattern, code string) bool {
 }
 
 func replyMatches(pattern, code string) bool {
-	if len(code) != 3 {
-		return false
+	if pattern == None || len(code) != 3 {
+		return pattern == None && code == ""
 	}
 	for i := 0; i < 3; i++ {
 		if pattern[i] == 'x' || pattern[i] == 'X' {
@@ -393,7 +404,7 @@ func anyOf(list []string, f func(string) bool) (string, bool) {
 
 func anyEqual(list []string, v string) (string, bool) {
 	for _, x := range list {
-		if strings.EqualFold(x, v) {
+		if strings.EqualFold(x, v) || v == "" && x == None {
 			return x, true
 		}
 	}

@@ -21,6 +21,8 @@ func TestStatusPattern(t *testing.T) {
 		{"5.1.1", "5.1.10", false},
 		{"5.1", "5.1.1", false},
 		{"5.7.*", "", false},
+		{"none", "", true},
+		{"none", "5.0.0", false},
 	} {
 		if got := statusMatches(c.pattern, c.code); got != c.want {
 			t.Errorf("statusMatches(%q, %q) = %v, want %v", c.pattern, c.code, got, c.want)
@@ -41,6 +43,8 @@ func TestReplyPattern(t *testing.T) {
 		{"550", "551", false},
 		{"55X", "552", true},
 		{"55x", "", false},
+		{"none", "", true},
+		{"none", "550", false},
 	} {
 		if got := replyMatches(c.pattern, c.code); got != c.want {
 			t.Errorf("replyMatches(%q, %q) = %v, want %v", c.pattern, c.code, got, c.want)
@@ -279,5 +283,30 @@ func TestCommandCondition(t *testing.T) {
 	}
 	if got := at("RCPT"); got == "data-stage" {
 		t.Errorf("at RCPT the data-stage rule matched")
+	}
+}
+
+func TestNoneMatchesMissingValue(t *testing.T) {
+	f, err := Parse("none.yaml", []byte("rules:\n  - name: bare\n    match: {status: [none], command: [none], reply_code: [\"5xx\"], phrases: [refused]}\n    set: {reason: filtered}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := NewSet(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		status, reply, command string
+		want                   bool
+	}{
+		{"", "550", "", true},
+		{"5.0.0", "550", "", false},
+		{"", "550", "RCPT", false},
+		{"", "", "", false},
+	} {
+		r, _ := set.Match(&Subject{Text: "550 refused", Status: c.status, ReplyCode: c.reply, Command: c.command})
+		if got := r != nil && r.Name == "bare"; got != c.want {
+			t.Errorf("status %q reply %q command %q: matched %v, want %v", c.status, c.reply, c.command, got, c.want)
+		}
 	}
 }
