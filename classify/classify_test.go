@@ -48,6 +48,8 @@ func TestClassifyReasons(t *testing.T) {
 		{"starttls", "5.7.10", "530", "530 5.7.10 Must issue a STARTTLS command first", "", "failedstarttls", false},
 		{"expired", "4.4.7", "", "retry timeout exceeded", "delayed", "expired", false},
 		{"delayed, nothing else", "", "", "", "delayed", "expired", false},
+		{"no valid recipients", "", "", "Error: No valid recipients for this MM", "", "userunknown", true},
+		{"line limit after data", "", "500", "500 Line limit exceeded", "", "mesgtoobig", false},
 		// languages
 		{"de user", "5.0.0", "550", "550 Benutzer unbekannt", "", "userunknown", true},
 		{"fr user", "5.0.0", "550", "550 Utilisateur inconnu", "", "userunknown", true},

@@ -219,6 +219,7 @@ var originalMarkers = []string{
 	"your message reads (in part)",
 	"----- message text follows -----",
 	"----- returned message -----",
+	"original message:",
 }
 
 var originalMarkerMatcher = multimatch.New(originalMarkers)
