@@ -266,3 +266,45 @@ func TestMailingListNotice(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, b.Recipients)
 }
+
+// In Sendmail's transcript the server's answer comes before the line that
+// sums it up for an address; each address gets its own answer, not the
+// next one's.
+func TestSendmailTranscriptAnswersBeforeSummary(t *testing.T) {
+	b, err := Parse(msg(
+		"From: Mail Delivery Subsystem <MAILER-DAEMON@out.example.com>",
+		"To: alice@example.com",
+		"Subject: Returned mail: see transcript for details",
+		"",
+		"   ----- Transcript of session follows -----",
+		"While talking to mx.example.net:",
+		">>> MAIL From:<alice@example.com>",
+		"<<< 550 Insecure Mail Relay",
+		"554 <bob@example.net>... Remote protocol error",
+		"550 example.org (smtp)... 550 Host unknown",
+		"554 <carol@example.org>... 550 Host unknown (Authoritative answer from name server)",
+		"While talking to mx.example.com:",
+		">>> RCPT To:<dave@example.com>",
+		"<<< 550 No such user here",
+		"550 <dave@example.com>... User unknown",
+		"   ----- Unsent message follows -----",
+		"From: alice@example.com",
+		"To: bob@example.net",
+		"Subject: hello",
+		"",
+		"hello",
+	))
+	require.NoError(t, err)
+	got := map[string]Recipient{}
+	for _, r := range b.Recipients {
+		got[r.Address] = r
+	}
+	require.Len(t, got, 3, "%+v", b.Recipients)
+	assert.Contains(t, got["bob@example.net"].Diagnostic, "Insecure Mail Relay")
+	assert.NotContains(t, got["bob@example.net"].Diagnostic, "Host unknown")
+	assert.Equal(t, "550", got["bob@example.net"].ReplyCode)
+	assert.Contains(t, got["carol@example.org"].Diagnostic, "Host unknown")
+	assert.NotContains(t, got["carol@example.org"].Diagnostic, "mx.example.com")
+	assert.Contains(t, got["dave@example.com"].Diagnostic, "No such user here")
+	assert.Equal(t, "RCPT", got["dave@example.com"].Command)
+}

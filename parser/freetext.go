@@ -21,20 +21,40 @@ const maxLead = 28
 // of lines, or where, after a blank line, the text is indented less than the
 // piece's first line of detail (Exim's indented blocks end that way, before
 // a trailing note). A line repeated within a piece is kept once.
+//
+// Sendmail's transcript puts the server's answer before the line that sums
+// it up for an address ("<<< 550 Insecure Mail Relay", then "554
+// <a@b>... Remote protocol error"): the lines since the last "while talking
+// to" or the last summary line go to the address of the summary line, and
+// the summary line closes its piece.
 func recipientSegments(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
 	blocks = map[string]string{}
 	var cur *segment
 	segs := map[string]*segment{}
 	lastLine := 0
 	bodyIndent, sawBlank := -1, false
+	var pending []string // transcript lines since the last boundary
+	inTranscript, closeCur := false, false
 	for i, rest := 0, text; ; i++ {
 		line, next, more := strings.Cut(rest, "\n")
+		if closeCur {
+			cur, closeCur = nil, false
+		}
 		if a := recipientOnLine(line, exclude); a != "" {
 			cur = segs[a]
 			if cur == nil {
 				cur = &segment{}
 				segs[a] = cur
 				order = append(order, a)
+			}
+			if inTranscript && isSummaryLine(line, a) {
+				for _, p := range pending {
+					if cur.firstTime(strings.TrimSpace(p)) {
+						cur.b.WriteString(p)
+						cur.b.WriteByte('\n')
+					}
+				}
+				pending, closeCur = pending[:0], true
 			}
 			lastLine = i
 			bodyIndent, sawBlank = -1, false
@@ -54,6 +74,11 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 				sawBlank = false
 			}
 		}
+		if strings.Contains(line, "alking to ") && strings.Contains(toLower(line), "while talking to ") {
+			inTranscript, pending = true, append(pending[:0], line)
+		} else if inTranscript && !closeCur && strings.TrimSpace(line) != "" && len(pending) < 12 {
+			pending = append(pending, line)
+		}
 		if cur != nil && i-lastLine <= 12 {
 			if t := strings.TrimSpace(line); t == "" || cur.firstTime(t) {
 				cur.b.WriteString(line)
@@ -69,6 +94,28 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 		blocks[a] = sg.b.String()
 	}
 	return order, blocks
+}
+
+// isSummaryLine reports whether line is Sendmail's summary of the failure of
+// address a: a reply code, maybe a status code, then "<a>...".
+func isSummaryLine(line, a string) bool {
+	t := strings.TrimLeft(line, " \t")
+	if len(t) < 5 || !isDigit(t[0]) || !isDigit(t[1]) || !isDigit(t[2]) || t[3] != ' ' {
+		return false
+	}
+	t = t[4:]
+	if len(t) > 0 && isDigit(t[0]) {
+		// a status code: "5.1.1 "
+		sp := strings.IndexByte(t, ' ')
+		if sp < 0 || sp > 9 {
+			return false
+		}
+		t = t[sp+1:]
+	}
+	if len(t) < len(a)+5 || t[0] != '<' || !strings.EqualFold(t[1:1+len(a)], a) {
+		return false
+	}
+	return strings.HasPrefix(t[1+len(a):], ">...")
 }
 
 // segment is the text of one recipient, put together, and the lines it
