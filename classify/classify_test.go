@@ -66,6 +66,9 @@ func TestClassifyReasons(t *testing.T) {
 		{"de blocked", "", "554", "554 Ihre IP steht auf einer Sperrliste", "", "blocked", false},
 		{"es spam", "", "550", "550 Mensaje rechazado: considerado spam", "", "spamdetected", false},
 		{"it user", "5.0.0", "550", "550 Utente sconosciuto", "", "userunknown", true},
+		{"de full, words between", "", "", "Das Postfach des Empfängers ist voll", "", "mailboxfull", false},
+		{"fr full, words between", "", "", "La boîte aux lettres du destinataire est pleine", "", "mailboxfull", false},
+		{"ja address not found", "", "", "宛先のメールアドレスが見つかりません。", "", "userunknown", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			action := tc.action

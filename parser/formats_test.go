@@ -308,3 +308,25 @@ func TestSendmailTranscriptAnswersBeforeSummary(t *testing.T) {
 	assert.Contains(t, got["dave@example.com"].Diagnostic, "No such user here")
 	assert.Equal(t, "RCPT", got["dave@example.com"].Command)
 }
+
+// A transcript whose lines carry a time stamp (MDaemon) still names the
+// recipient after RCPT TO, and the sender is never taken for it.
+func TestTimestampedTranscript(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: MDaemon@mail.example.com",
+		"To: alice@example.com",
+		"Subject: Permanent Delivery Failure",
+		"",
+		"The attached message had PERMANENT fatal delivery errors!",
+		"",
+		"--- Session Transcript ---",
+		" Tue 2026-11-24 10:00:00: *  From: alice@example.com",
+		" Tue 2026-11-24 10:00:00: Attempting SMTP connection to [mx.example.org]",
+		" Tue 2026-11-24 10:00:01: --> RCPT To:<carol@example.org>",
+		" Tue 2026-11-24 10:00:01: <-- 552 5.2.2 carol@example.org mailbox is over quota",
+		"--- End Transcript ---",
+	))
+	assert.Equal(t, "carol@example.org", r.Address)
+	assert.Equal(t, "552", r.ReplyCode)
+	assert.Equal(t, "5.2.2", r.Status)
+}

@@ -175,7 +175,12 @@ func recipientOnLine(line string, exclude map[string]bool) string {
 	// a line of an SMTP transcript: "In: RCPT TO:<a@b>", ">>> MAIL FROM:<a@b>"
 	lead = strings.TrimLeft(strings.TrimPrefix(lead, "in:"), " \t>")
 	if len(lead) > maxLead {
-		return ""
+		// a transcript line behind a time stamp or a log prefix:
+		// "Tue 2026-11-24 10:00:01: --> RCPT To:<a@b>"
+		if !strings.HasSuffix(lead, "rcpt to:") {
+			return ""
+		}
+		lead = "rcpt to:"
 	}
 	for _, p := range notRecipientLeads {
 		if strings.HasPrefix(lead, p) {
@@ -271,6 +276,9 @@ func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
 		if to := addrOf(fieldsGet(s.top, "To")); ex[to] {
 			delete(ex, to)
 			order, blocks = recipientSegments(text, ex)
+			if len(order) == 0 {
+				ex[to] = true // still the sender, for the searches below
+			}
 		}
 	}
 	if failed := fieldsGet(s.top, "X-Failed-Recipients"); failed != "" {

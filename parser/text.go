@@ -220,6 +220,11 @@ var originalMarkers = []string{
 	"----- message text follows -----",
 	"----- returned message -----",
 	"original message:",
+	"dies ist eine kopie der nachricht",
+	"ceci est une copie du message",
+	"esta es una copia del mensaje",
+	"questa è una copia del messaggio",
+	"esta é uma cópia da mensagem",
 }
 
 var originalMarkerMatcher = multimatch.New(originalMarkers)
