@@ -20,12 +20,15 @@ type Input struct {
 	Command string // SMTP command the failure answered (RCPT, DATA, ...), "" when unknown
 	// DiagnosticType is the type of the DSN's Diagnostic-Code: smtp, x-unix, ...
 	DiagnosticType string
-	Status         string // enhanced status code, "" when none
-	ReplyCode      string // SMTP reply code, "" when none
-	Diagnostic     string
-	RemoteMTA      string
-	Recipient      string
-	Sender         string
+	// Category is the sending MTA's own class of the failure, when its
+	// report gives one (PowerMTA's bounce category: bad-mailbox, ...).
+	Category   string
+	Status     string // enhanced status code, "" when none
+	ReplyCode  string // SMTP reply code, "" when none
+	Diagnostic string
+	RemoteMTA  string
+	Recipient  string
+	Sender     string
 }
 
 // Verdict is the decision for one recipient.
@@ -82,6 +85,7 @@ func (c *Classifier) Classify(in Input) Verdict {
 		Action:    in.Action,
 		Command:   in.Command,
 		DiagType:  in.DiagnosticType,
+		Category:  in.Category,
 	}
 	v := Verdict{Reason: "undefined", Status: in.Status}
 	rule, hit := c.set.Match(&sub)

@@ -123,6 +123,20 @@ func TestSMTPStep(t *testing.T) {
 	}
 }
 
+// The sending MTA's own class decides over a generic status, not over
+// words that say more.
+func TestMTACategory(t *testing.T) {
+	c := newClassifier(t)
+	v := c.Classify(Input{Kind: "dsn", Action: "failed", Status: "5.0.0", ReplyCode: "550", Diagnostic: "550 Requested action not taken", Category: "quota-issues"})
+	if v.Reason != "mailboxfull" {
+		t.Errorf("quota-issues: got %s (rule %s)", v.Reason, v.Rule)
+	}
+	v = c.Classify(Input{Kind: "dsn", Action: "failed", Status: "5.0.0", ReplyCode: "550", Diagnostic: "550 Your IP is listed at zen.spamhaus.org", Category: "bad-mailbox"})
+	if v.Reason != "blocked" {
+		t.Errorf("the text should decide over the category: got %s (rule %s)", v.Reason, v.Rule)
+	}
+}
+
 func TestPseudoStatus(t *testing.T) {
 	c := newClassifier(t)
 	v := c.Classify(Input{Kind: "ndr", Action: "failed", Diagnostic: "No such user here"})

@@ -89,4 +89,8 @@ type Recipient struct {
 	// "smtp" for a remote server's answer, "x-unix" for a local delivery
 	// program's exit, ...; empty when not given.
 	DiagnosticType string
+	// Category is the sending MTA's own class of the failure where its
+	// report gives one, lower-cased: PowerMTA's X-PowerMTA-BounceCategory
+	// ("bad-mailbox", "quota-issues", "spam-related", ...).
+	Category string
 }

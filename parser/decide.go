@@ -182,6 +182,7 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 			ReportingMTA:    b.ReportingMTA,
 			LastAttempt:     parseDate(fieldsGet(fs, "Last-Attempt-Date")),
 		}
+		r.Category = strings.ToLower(strings.TrimSpace(fieldsGet(fs, "X-PowerMTA-BounceCategory")))
 		status := firstStatus(fieldsGet(fs, "Status"))
 		rawDiag := fieldsGet(fs, "Diagnostic-Code")
 		diag := stripType(rawDiag)

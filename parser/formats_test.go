@@ -330,3 +330,28 @@ func TestTimestampedTranscript(t *testing.T) {
 	assert.Equal(t, "552", r.ReplyCode)
 	assert.Equal(t, "5.2.2", r.Status)
 }
+
+// PowerMTA's DSNs class each failure in X-PowerMTA-BounceCategory.
+func TestPowerMTACategory(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: mailer-daemon@mta.example.com",
+		"To: bounces@example.com",
+		"Subject: Delivery report",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="pmta"`,
+		"",
+		"--pmta",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mta.example.com",
+		"",
+		"Final-Recipient: rfc822; lena@example.net",
+		"Action: failed",
+		"Status: 5.0.0",
+		"Diagnostic-Code: smtp; 550 Requested action not taken",
+		"X-PowerMTA-BounceCategory: Quota-Issues",
+		"--pmta--",
+	))
+	assert.Equal(t, "lena@example.net", r.Address)
+	assert.Equal(t, "quota-issues", r.Category)
+}

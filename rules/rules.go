@@ -19,6 +19,7 @@
 //	      kind: ["ndr"]
 //	      command: ["DATA"]          # the SMTP command the failure answered, or none
 //	      diagnostic_type: ["x-unix"] # the type of the DSN's Diagnostic-Code
+//	      category: ["bad-mailbox"]  # the sending MTA's own class (PowerMTA)
 //	      action: ["failed"]
 //	    set:
 //	      reason: speeding
@@ -80,6 +81,7 @@ type Match struct {
 	Kind            []string `yaml:"kind,omitempty"`
 	Command         []string `yaml:"command,omitempty"`
 	DiagnosticType  []string `yaml:"diagnostic_type,omitempty"`
+	Category        []string `yaml:"category,omitempty"`
 	Action          []string `yaml:"action,omitempty"`
 }
 
@@ -105,6 +107,7 @@ type Subject struct {
 	Kind      string
 	Command   string // SMTP command the failure answered: RCPT, DATA, MAIL, ...
 	DiagType  string // type of the DSN's Diagnostic-Code: smtp, x-unix, ...
+	Category  string // the sending MTA's own class of the failure: bad-mailbox, ...
 	Action    string
 
 	lower   string // Text lower-cased with whitespace folded, filled by Prepare
@@ -293,7 +296,7 @@ func (m *Match) isEmpty() bool {
 	return len(m.Status) == 0 && len(m.ReplyCode) == 0 && len(m.Phrases) == 0 && m.Regex == "" &&
 		len(m.AndPhrases) == 0 && len(m.NotPhrases) == 0 &&
 		len(m.RemoteMTA) == 0 && len(m.RecipientDomain) == 0 && len(m.SenderDomain) == 0 &&
-		len(m.Decoder) == 0 && len(m.Kind) == 0 && len(m.Action) == 0 && len(m.Command) == 0 && len(m.DiagnosticType) == 0
+		len(m.Decoder) == 0 && len(m.Kind) == 0 && len(m.Action) == 0 && len(m.Command) == 0 && len(m.DiagnosticType) == 0 && len(m.Category) == 0
 }
 
 func validStatusPattern(p string) bool {
@@ -453,6 +456,7 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 	}{
 		{m.Kind, s.Kind, "kind"},
 		{m.DiagnosticType, s.DiagType, "diagnostic_type"},
+		{m.Category, s.Category, "category"},
 		{m.Command, s.Command, "command"},
 		{m.Action, s.Action, "action"},
 		{m.Decoder, s.Decoder, "decoder"},
