@@ -151,3 +151,15 @@ func TestRunReportsSourceFailure(t *testing.T) {
 	assert.ErrorIs(t, got[1].Err, os.ErrPermission)
 	assert.ErrorIs(t, got[2].Err, os.ErrClosed)
 }
+
+func TestTallyKeepsAutoRepliesAndComplaintsApart(t *testing.T) {
+	tl := NewTally()
+	tl.Add(&Result{Records: []report.Record{{Kind: "dsn", Reason: "userunknown"}}})
+	tl.Add(&Result{Records: []report.Record{{Kind: "auto-reply", Reason: "vacation"}}})
+	tl.Add(&Result{Records: []report.Record{{Kind: "feedback", Reason: "feedback"}}})
+	tl.Add(&Result{})
+	s := tl.Summary
+	if s.Messages != 4 || s.Bounces != 1 || s.AutoReplies != 1 || s.Complaints != 1 || s.NotBounces != 1 || s.Recipients != 3 {
+		t.Errorf("summary %+v", s)
+	}
+}

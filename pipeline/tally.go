@@ -22,7 +22,14 @@ func (t *Tally) Add(r *Result) {
 	case len(r.Records) == 0:
 		s.NotBounces++
 	default:
-		s.Bounces++
+		switch r.Records[0].Kind {
+		case "auto-reply":
+			s.AutoReplies++
+		case "feedback":
+			s.Complaints++
+		default:
+			s.Bounces++
+		}
 		for i := range r.Records {
 			s.Recipients++
 			s.ByReason[r.Records[i].Reason]++

@@ -43,12 +43,15 @@ type Explain struct {
 	Matched string `json:"matched,omitempty"` // the text that matched
 }
 
-// Summary counts what a run read.
+// Summary counts what a run read. Messages is the sum of Bounces,
+// AutoReplies, Complaints, NotBounces and Unreadable.
 type Summary struct {
-	Messages   int            `json:"messages"`
-	Bounces    int            `json:"bounces"`
-	NotBounces int            `json:"not_bounces"`
-	Unreadable int            `json:"unreadable"`
-	Recipients int            `json:"recipients"`
-	ByReason   map[string]int `json:"by_reason"`
+	Messages    int            `json:"messages"`
+	Bounces     int            `json:"bounces"`
+	AutoReplies int            `json:"auto_replies"` // RFC 3834 automatic and out-of-office replies
+	Complaints  int            `json:"complaints"`   // ARF feedback reports
+	NotBounces  int            `json:"not_bounces"`
+	Unreadable  int            `json:"unreadable"`
+	Recipients  int            `json:"recipients"`
+	ByReason    map[string]int `json:"by_reason"`
 }

@@ -39,6 +39,7 @@ var notFailures = map[string]bool{"delivered": true, "vacation": true, "feedback
 // labels are the words of the text report in one language.
 type labels struct {
 	summary, messages, bounces, notBounces, unreadable, recipients, byReason string
+	autoReplies, complaints                                                  string
 	recipientsN                                                              func(n int) string
 	hard, soft, mixed, notFailure                                            string
 	sides                                                                    map[string]string
@@ -54,6 +55,8 @@ var labelsEN = labels{
 	summary:     "Summary",
 	messages:    "Messages read",
 	bounces:     "Bounces",
+	autoReplies: "Auto-replies",
+	complaints:  "Complaints",
 	notBounces:  "Not bounces",
 	unreadable:  "Unreadable",
 	recipients:  "Recipients",
@@ -80,6 +83,8 @@ var labelsFR = labels{
 	summary:     "Résumé",
 	messages:    "Messages lus",
 	bounces:     "Rebonds",
+	autoReplies: "Réponses automatiques",
+	complaints:  "Plaintes",
 	notBounces:  "Autres messages",
 	unreadable:  "Illisibles",
 	recipients:  "Destinataires",
@@ -196,10 +201,20 @@ func (t *textWriter) writeSummary(w io.Writer, s *Summary) {
 	lines := []line{
 		{indent + l.messages, s.Messages},
 		{indent + l.bounces, s.Bounces},
-		{indent + l.notBounces, s.NotBounces},
-		{indent + l.unreadable, s.Unreadable},
-		{indent + l.recipients, s.Recipients},
 	}
+	// Auto-replies and complaints only when there are some: most runs
+	// have none.
+	if s.AutoReplies > 0 {
+		lines = append(lines, line{indent + l.autoReplies, s.AutoReplies})
+	}
+	if s.Complaints > 0 {
+		lines = append(lines, line{indent + l.complaints, s.Complaints})
+	}
+	lines = append(lines,
+		line{indent + l.notBounces, s.NotBounces},
+		line{indent + l.unreadable, s.Unreadable},
+		line{indent + l.recipients, s.Recipients})
+	head := len(lines)
 	reasons := byCount(s.ByReason)
 	for _, nc := range reasons {
 		lines = append(lines, line{indent + indent + clean(nc.name), nc.count})
@@ -213,12 +228,12 @@ func (t *textWriter) writeSummary(w io.Writer, s *Summary) {
 		pad := strings.Repeat(" ", labelW-utf8.RuneCountInString(ln.label))
 		fmt.Fprintf(w, "%s%s  %*d\n", ln.label, pad, numW, ln.n)
 	}
-	for _, ln := range lines[:5] {
+	for _, ln := range lines[:head] {
 		put(ln)
 	}
 	if len(reasons) > 0 {
 		fmt.Fprintf(w, "%s%s\n", indent, l.byReason)
-		for _, ln := range lines[5:] {
+		for _, ln := range lines[head:] {
 			put(ln)
 		}
 	}

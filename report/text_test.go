@@ -233,3 +233,16 @@ no bounces found
 	assert.Contains(t, fr, "  Messages lus     2\n")
 	assert.True(t, strings.HasSuffix(fr, "\naucun rebond trouvé\n"), fr)
 }
+
+func TestTextSummaryAutoRepliesAndComplaints(t *testing.T) {
+	s := &Summary{Messages: 4, Bounces: 1, AutoReplies: 2, Complaints: 1, Recipients: 4,
+		ByReason: map[string]int{"userunknown": 1, "vacation": 2, "feedback": 1}}
+	out := write(t, "text", Options{}, nil, s)
+	assert.Regexp(t, `(?m)^  Auto-replies +2$`, out)
+	assert.Regexp(t, `(?m)^  Complaints +1$`, out)
+	assert.Regexp(t, `(?m)^  Recipients by reason$\n^    vacation +2$`, out)
+	// none of either: the lines are left out
+	out = write(t, "text", Options{}, nil, &Summary{Messages: 1, Bounces: 1, Recipients: 1, ByReason: map[string]int{"userunknown": 1}})
+	assert.NotContains(t, out, "Auto-replies")
+	assert.NotContains(t, out, "Complaints")
+}
