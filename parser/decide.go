@@ -217,6 +217,11 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 				r.ReplyCode, _ = codesFrom(blk, r.Status)
 			}
 		}
+		if r.ReplyCode == "" && len(rcpts) == 1 && r.Status != "" {
+			// Sendmail's "Transcript of session follows" may hold the
+			// server's answer while the DSN fields give only a status.
+			r.ReplyCode = transcriptReply(text.t, r.Status[0])
+		}
 		r.Command = commandOf(r.Diagnostic)
 		if r.Command == "" {
 			if blk, ok := blocks[final]; ok {
@@ -253,4 +258,20 @@ func stripType(v string) string {
 
 func foldSpace(s string) string {
 	return joinFields(s)
+}
+
+// transcriptReply returns the reply code of the first line of text that is
+// a server's answer ("451 4.0.0 Operating system error", "<<< 550 ...")
+// of the given class ('4' or '5'); "" when there is none.
+func transcriptReply(text string, class byte) string {
+	for rest := text; rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		t := strings.TrimLeft(line, " \t")
+		t = strings.TrimLeft(strings.TrimPrefix(t, "<<<"), " ")
+		if len(t) >= 4 && t[0] == class && isDigit(t[1]) && isDigit(t[2]) && (t[3] == ' ' || t[3] == '-') {
+			return t[:3]
+		}
+	}
+	return ""
 }

@@ -355,3 +355,35 @@ func TestPowerMTACategory(t *testing.T) {
 	assert.Equal(t, "lena@example.net", r.Address)
 	assert.Equal(t, "quota-issues", r.Category)
 }
+
+// A DSN that gives only a status takes the reply code from the transcript
+// in its human-readable part, when the classes agree.
+func TestReplyCodeFromTranscript(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.jp>",
+		"To: alice@example.com",
+		"Subject: Warning: could not send message for past 4 hours",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain",
+		"",
+		"   ----- Transcript of session follows -----",
+		"451 4.0.0 Operating system error",
+		"Warning: message still undelivered after 4 hours",
+		"--b1",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mx.example.jp",
+		"",
+		"Final-Recipient: RFC822; nyaan@example.jp",
+		"Action: delayed",
+		"Status: 4.5.0",
+		"Diagnostic-Code: X-Unix; 71",
+		"--b1--",
+	))
+	assert.Equal(t, "451", r.ReplyCode)
+	assert.Equal(t, "4.5.0", r.Status)
+	assert.Equal(t, "", transcriptReply("550 5.1.1 unknown\n", '4'), "a 5xx answer is not taken for a 4.x.x status")
+}
