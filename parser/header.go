@@ -200,20 +200,19 @@ func normalizeNewlines(b []byte) []byte {
 	if i < 0 {
 		return b
 	}
+	// copy line by line: a CRLF message has a CR on every line
 	out := make([]byte, 0, len(b))
-	out = append(out, b[:i]...)
-	for ; i < len(b); i++ {
-		c := b[i]
-		if c == '\r' {
-			out = append(out, '\n')
-			if i+1 < len(b) && b[i+1] == '\n' {
-				i++
-			}
-			continue
+	for {
+		out = append(out, b[:i]...)
+		out = append(out, '\n')
+		b = b[i+1:]
+		if len(b) > 0 && b[0] == '\n' {
+			b = b[1:]
 		}
-		out = append(out, c)
+		if i = bytes.IndexByte(b, '\r'); i < 0 {
+			return append(out, b...)
+		}
 	}
-	return out
 }
 
 // nameIs reports whether the field name n is one of the lower-case names,

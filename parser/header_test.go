@@ -13,3 +13,20 @@ func TestReadFieldsFolding(t *testing.T) {
 		t.Fatalf("got %q rest %q", fs, rest)
 	}
 }
+
+func TestNormalizeNewlines(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                   "",
+		"a\nb\n":             "a\nb\n",
+		"a\r\nb\r\n":         "a\nb\n",
+		"a\rb\r":             "a\nb\n",
+		"a\r\r\nb":           "a\n\nb",
+		"\r\n\r\n":           "\n\n",
+		"x\r\ny\rz\n\r":      "x\ny\nz\n\n",
+		"no line end at all": "no line end at all",
+	} {
+		if got := string(normalizeNewlines([]byte(in))); got != want {
+			t.Errorf("normalizeNewlines(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
