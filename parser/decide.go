@@ -84,7 +84,9 @@ func (s *scan) decide() *Bounce {
 func (s *scan) allText() string {
 	parts := s.texts
 	if len(parts) == 0 {
-		parts = s.htmlTexts
+		for _, h := range s.htmlParts {
+			parts = append(parts, stripHTML(h))
+		}
 	}
 	t := strings.Join(parts, "\n")
 	if len(t) > maxText*4 {

@@ -222,7 +222,7 @@ func isParamLine(t []byte) bool {
 type scan struct {
 	top        []Field
 	texts      []string // text parts, decoded, in order
-	htmlTexts  []string
+	htmlParts  []string // HTML parts as they are, stripped only when there is no text part
 	dsn        [][]Field // message/delivery-status blocks: [0] per-message, rest per-recipient
 	arf        []Field
 	original   []Field // the returned message's header
@@ -303,8 +303,8 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	case "text/rfc822-headers", "message/global-headers", "text/rfc822-header":
 		s.setOriginal(body)
 	case "text/html":
-		// stripHTML only reads the body, and its text is a copy
-		s.htmlTexts = append(s.htmlTexts, stripHTML(unsafe.String(unsafe.SliceData(body), len(body))))
+		// a copy: the body's bytes are reused
+		s.htmlParts = append(s.htmlParts, string(body))
 	case "", "text/plain", "text/enriched", "message/disposition-notification":
 		s.addText(body)
 	default:
