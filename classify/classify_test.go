@@ -2,7 +2,12 @@ package classify
 
 import (
 	"fmt"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func newClassifier(t testing.TB) *Classifier {
@@ -228,4 +233,29 @@ func TestClassifyContext(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWordings runs the real-world wordings of testdata/wordings.txt.
+func TestWordings(t *testing.T) {
+	data, err := os.ReadFile("testdata/wordings.txt")
+	require.NoError(t, err)
+	c := newClassifier(t)
+	codes := regexp.MustCompile(`^(\d{3})[ -](?:(\d\.\d{1,3}\.\d{1,3}) )?`)
+	n := 0
+	for i, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		want, text, ok := strings.Cut(line, "\t")
+		require.True(t, ok, "line %d: no tab", i+1)
+		in := Input{Kind: "dsn", Action: "failed", Command: "RCPT", Diagnostic: text}
+		if m := codes.FindStringSubmatch(text); m != nil {
+			in.ReplyCode, in.Status = m[1], m[2]
+		}
+		if v := c.Classify(in); v.Reason != want {
+			t.Errorf("line %d: %q: got %s (rule %s), want %s", i+1, text, v.Reason, v.Rule, want)
+		}
+		n++
+	}
+	require.Greater(t, n, 100, "wordings read")
 }
