@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"strings"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -11,7 +10,7 @@ import (
 // phrase searches.
 type lowered struct {
 	t, l  string
-	ascii bool // t is ASCII: l is as long as t and aligned with it
+	ascii bool // t is ASCII (l is always as long as t and aligned with it)
 }
 
 func lowerText(t string) lowered {
@@ -25,13 +24,42 @@ func toLower(s string) string {
 	return l
 }
 
-// lowerASCII returns strings.ToLower(s), and whether s is ASCII.
+// lowerSameLen is strings.ToLower(s) made to keep every byte where it is:
+// a rune whose lower case is written with another number of bytes ('İ',
+// 'Ⱥ') and a byte that is no UTF-8 are kept as they are, where
+// strings.ToLower would change the length. An index into the result is
+// then an index into s.
+func lowerSameLen(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == n {
+			b = utf8.AppendRune(b, l)
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// lowerASCII returns the lower case of s (lowerSameLen: as long as s and
+// aligned with it), and whether s is ASCII.
 func lowerASCII(s string) (string, bool) {
 	i := 0
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x80 {
-			return strings.ToLower(s), false
+			return lowerSameLen(s), false
 		}
 		if 'A' <= c && c <= 'Z' {
 			break
@@ -45,7 +73,7 @@ func lowerASCII(s string) (string, bool) {
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x80 {
-			return strings.ToLower(s), false
+			return lowerSameLen(s), false
 		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'

@@ -13,7 +13,7 @@ import (
 // for in turn with strings.Index: the one-pass searches must agree with them.
 
 func commandOfRef(diag string) string {
-	l := strings.ToLower(diag)
+	l := lowerRef(diag)
 	for _, p := range commandPatterns {
 		if strings.Contains(l, p.phrase) {
 			return p.cmd
@@ -61,7 +61,7 @@ func detectMTARef(top []Field, text lowered) string {
 	var hdr strings.Builder
 	for _, f := range top {
 		if nameIs(f.Name, "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon") {
-			hdr.WriteString(strings.ToLower(f.Value))
+			hdr.WriteString(lowerRef(f.Value))
 			hdr.WriteByte('\n')
 		}
 	}
@@ -75,7 +75,7 @@ func detectMTARef(top []Field, text lowered) string {
 }
 
 func stripBoilerplateRef(d string) string {
-	l := strings.ToLower(d)
+	l := lowerRef(d)
 	var cut [][2]int
 	for _, p := range boilerplate {
 		from := 0
@@ -226,10 +226,10 @@ func TestDelayWords(t *testing.T) {
 func cleanBlockRef(blk, addr string) string {
 	lines := strings.Split(blk, "\n")
 	if len(lines) > 0 {
-		first := strings.ToLower(strings.Trim(strings.TrimSpace(lines[0]), "<>:\"' "))
+		first := lowerRef(strings.Trim(strings.TrimSpace(lines[0]), "<>:\"' "))
 		if first == addr {
 			lines = lines[1:]
-		} else if rest, ok := strings.CutPrefix(strings.TrimLeft(strings.ToLower(lines[0]), " \t<"), addr); ok {
+		} else if rest, ok := strings.CutPrefix(strings.TrimLeft(lowerRef(lines[0]), " \t<"), addr); ok {
 			rest = strings.TrimLeft(rest, ">")
 			switch {
 			case strings.HasPrefix(rest, ":"):

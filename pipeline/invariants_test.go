@@ -163,3 +163,24 @@ func TestTallyKeepsAutoRepliesAndComplaintsApart(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 }
+
+// A panic met on one message is that message's error; the run goes on.
+func TestRunSurvivesAPanic(t *testing.T) {
+	src := &memSource{msgs: [][]byte{[]byte("one"), []byte("boom"), []byte("three")}}
+	walk := func(data []byte) {
+		if string(data) == "boom" {
+			panic("index out of range")
+		}
+	}
+	var got []*Result
+	require.NoError(t, Run(src, Options{Walk: walk}, func(r *Result) error {
+		got = append(got, r)
+		return nil
+	}))
+	require.Len(t, got, 3)
+	assert.NoError(t, got[0].Err)
+	require.Error(t, got[1].Err)
+	assert.Contains(t, got[1].Err.Error(), "internal error")
+	assert.Contains(t, got[1].Err.Error(), "index out of range")
+	assert.NoError(t, got[2].Err)
+}

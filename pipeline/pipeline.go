@@ -150,7 +150,16 @@ func isItemError(err error) bool {
 	return errors.As(err, &me)
 }
 
-func analyze(j job, opts *Options) *Result {
+func analyze(j job, opts *Options) (res *Result) {
+	if j.err == nil {
+		// A bug met on one message must not end the run: that message is
+		// reported as unreadable, with what went wrong, and the rest go on.
+		defer func() {
+			if v := recover(); v != nil {
+				res = &Result{Source: j.msg.ID, Err: fmt.Errorf("internal error while parsing this message (please report it with the message): %v", v)}
+			}
+		}()
+	}
 	if j.err != nil {
 		r := &Result{Err: j.err}
 		var me *mailbox.Error
