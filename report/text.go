@@ -4,14 +4,14 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
-	"text/tabwriter"
 	"unicode"
 	"unicode/utf8"
 )
 
-// The text format, for a person at a terminal. It buffers the records and,
-// at Close, prints:
+// The text format, for a person at a terminal. It holds the records (in
+// memory, then in a temporary file; see spool.go) and, at Close, prints:
 //
 //  1. a summary block: messages read, bounces, not bounces, unreadable,
 //     recipients, and recipients by reason (count descending, then name);
@@ -138,11 +138,13 @@ const (
 )
 
 type textWriter struct {
-	w       io.Writer
-	opts    Options
-	l       *labels
-	records []*Record
-	closed  bool
+	w      io.Writer
+	opts   Options
+	l      *labels
+	groups map[string]*group
+	n      int // records added
+	memory int // bytes of records held in memory, roughly
+	closed bool
 }
 
 func newTextWriter(w io.Writer, opts Options) *textWriter {
@@ -152,15 +154,61 @@ func newTextWriter(w io.Writer, opts Options) *textWriter {
 	if opts.Width < minWidth {
 		opts.Width = minWidth
 	}
-	return &textWriter{w: w, opts: opts, l: labelsFor(opts.Lang)}
+	return &textWriter{w: w, opts: opts, l: labelsFor(opts.Lang), groups: map[string]*group{}}
 }
 
 func (t *textWriter) Add(r *Record) error {
 	if t.closed {
 		return ErrClosed
 	}
-	t.records = append(t.records, r)
-	return nil
+	r = t.slim(r)
+	g := t.groups[r.Reason]
+	if g == nil {
+		g = &group{reason: r.Reason, sides: map[string]int{}, actions: map[string]int{}, actionText: map[string]string{}}
+		t.groups[r.Reason] = g
+	}
+	g.count(r)
+	t.n++
+	size := recordSize(r)
+	inMemory := t.memory+size <= spoolMemory
+	if inMemory {
+		t.memory += size
+	}
+	return g.rows.add(r, inMemory)
+}
+
+// slim keeps of r what the text report shows, copied: the report holds every
+// record until Close, and a diagnostic may be a view of its whole message,
+// which would then stay in memory. The diagnostic is cut to the width, more
+// than its column ever shows.
+func (t *textWriter) slim(r *Record) *Record {
+	s := &Record{
+		Reason:            r.Reason,
+		HardBounce:        r.HardBounce,
+		Side:              r.Side,
+		RecommendedAction: r.RecommendedAction,
+		ActionText:        r.ActionText,
+		Recipient:         strings.Clone(r.Recipient),
+		Status:            strings.Clone(r.Status),
+		ReplyCode:         strings.Clone(r.ReplyCode),
+		Source:            strings.Clone(r.Source),
+		Diagnostic:        strings.Clone(firstRunes(collapse(r.Diagnostic), t.opts.Width+1)),
+	}
+	if e := r.Explain; e != nil {
+		s.Explain = &Explain{Rule: e.Rule, Origin: e.Origin, Field: e.Field, Matched: strings.Clone(e.Matched)}
+	}
+	return s
+}
+
+// firstRunes returns the first n runes of s.
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // Close prints the summary block, then the groups.
@@ -169,18 +217,29 @@ func (t *textWriter) Close(s *Summary) error {
 		return ErrClosed
 	}
 	t.closed = true
-	s = summaryOf(s, t.records)
+	byReason := make(map[string]int, len(t.groups))
+	for reason, g := range t.groups {
+		byReason[reason] = g.n
+	}
+	s = summaryCounts(s, t.n, byReason)
 	bw := bufio.NewWriter(t.w)
 	t.writeSummary(bw, s)
-	if len(t.records) == 0 {
+	if t.n == 0 {
 		fmt.Fprintf(bw, "\n%s\n", t.l.noBounces)
 	}
-	for _, g := range t.groups() {
+	var err error
+	for _, g := range t.ordered() {
 		bw.WriteString("\n")
-		t.writeGroup(bw, g)
+		if e := t.writeGroup(bw, g); e != nil && err == nil {
+			err = e
+		}
+		g.rows.close()
 	}
-	t.records = nil
-	return bw.Flush()
+	t.groups = nil
+	if e := bw.Flush(); err == nil {
+		err = e
+	}
+	return err
 }
 
 func (t *textWriter) paint(code, s string) string {
@@ -239,84 +298,83 @@ func (t *textWriter) writeSummary(w io.Writer, s *Summary) {
 	}
 }
 
-// group is the records of one reason.
+// group is the records of one reason, with what its heading and table need
+// counted as they come.
 type group struct {
-	reason  string
-	records []*Record
+	reason     string
+	n, hard    int
+	sides      map[string]int    // Side -> records
+	actions    map[string]int    // RecommendedAction -> records
+	actionText map[string]string // RecommendedAction -> ActionText of its first record
+	widths     [5]int            // rune widths of the table's cells but the diagnostic, rows only
+	maxDiag    int               // runes of the longest collapsed diagnostic
+	rows       recordSpool
 }
 
-// groups returns the records grouped by reason: failures first, then the
-// reasons that are not failures; within each, largest first, ties by name.
-func (t *textWriter) groups() []group {
-	idx := make(map[string]int)
-	var gs []group
-	for _, r := range t.records {
-		i, ok := idx[r.Reason]
-		if !ok {
-			i = len(gs)
-			idx[r.Reason] = i
-			gs = append(gs, group{reason: r.Reason})
-		}
-		gs[i].records = append(gs[i].records, r)
+func (g *group) count(r *Record) {
+	g.n++
+	if r.HardBounce {
+		g.hard++
 	}
-	less := func(a, b group) bool {
+	if r.Side != "" {
+		g.sides[r.Side]++
+	}
+	if a := r.RecommendedAction; a != "" {
+		if g.actions[a] == 0 {
+			g.actionText[a] = r.ActionText
+		}
+		g.actions[a]++
+	}
+	for i, c := range tableCells(r) {
+		if i == 3 {
+			g.maxDiag = max(g.maxDiag, utf8.RuneCountInString(c))
+		} else {
+			g.widths[i] = max(g.widths[i], utf8.RuneCountInString(c))
+		}
+	}
+}
+
+// ordered returns the groups: failures first, then the reasons that are not
+// failures; within each, largest first, ties by name.
+func (t *textWriter) ordered() []*group {
+	gs := make([]*group, 0, len(t.groups))
+	for _, g := range t.groups {
+		gs = append(gs, g)
+	}
+	sort.Slice(gs, func(i, j int) bool {
+		a, b := gs[i], gs[j]
 		if fa, fb := notFailures[a.reason], notFailures[b.reason]; fa != fb {
 			return fb
 		}
-		if len(a.records) != len(b.records) {
-			return len(a.records) > len(b.records)
+		if a.n != b.n {
+			return a.n > b.n
 		}
 		return a.reason < b.reason
-	}
-	// Insertion sort keeps it stable and the number of groups is small.
-	for i := 1; i < len(gs); i++ {
-		for j := i; j > 0 && less(gs[j], gs[j-1]); j-- {
-			gs[j], gs[j-1] = gs[j-1], gs[j]
-		}
-	}
+	})
 	return gs
 }
 
-// mostCommon returns the most frequent non-empty value of key over rs,
-// ties by name, and the first record that has it.
-func mostCommon(rs []*Record, key func(*Record) string) (string, *Record) {
-	counts := make(map[string]int)
-	first := make(map[string]*Record)
-	for _, r := range rs {
-		k := key(r)
-		if k == "" {
-			continue
-		}
-		if counts[k] == 0 {
-			first[k] = r
-		}
-		counts[k]++
-	}
+// mostCommon returns the most frequent key of counts, ties by name; "" when
+// there is none.
+func mostCommon(counts map[string]int) string {
 	if len(counts) == 0 {
-		return "", nil
+		return ""
 	}
-	top := byCount(counts)[0].name
-	return top, first[top]
+	return byCount(counts)[0].name
 }
 
-func (t *textWriter) writeGroup(w io.Writer, g group) {
+func (t *textWriter) writeGroup(w io.Writer, g *group) error {
 	l := t.l
 	reason := g.reason
 	if reason == "" {
 		reason = "?"
 	}
-	parts := []string{l.recipientsN(len(g.records))}
+	parts := []string{l.recipientsN(g.n)}
 	if notFailures[g.reason] {
 		parts = append(parts, l.notFailure)
 	} else {
-		hard := 0
-		for _, r := range g.records {
-			if r.HardBounce {
-				hard++
-			}
-		}
-		switch hard {
-		case len(g.records):
+		switch g.hard {
+		case g.n:
 			parts = append(parts, t.paint(ansiRed, l.hard))
 		case 0:
 			parts = append(parts, t.paint(ansiYellow, l.soft))
@@ -324,7 +382,7 @@ func (t *textWriter) writeGroup(w io.Writer, g group) {
 			parts = append(parts, l.mixed)
 		}
 	}
-	if side, _ := mostCommon(g.records, func(r *Record) string { return r.Side }); side != "" {
+	if side := mostCommon(g.sides); side != "" {
 		if s, ok := l.sides[side]; ok {
 			parts = append(parts, s)
 		} else {
@@ -333,8 +391,8 @@ func (t *textWriter) writeGroup(w io.Writer, g group) {
 	}
 	fmt.Fprintf(w, "%s — %s\n", t.paint(ansiBold, clean(reason)), strings.Join(parts, ", "))
 
-	if id, r := mostCommon(g.records, func(r *Record) string { return r.RecommendedAction }); id != "" {
-		text := collapse(r.ActionText)
+	if id := mostCommon(g.actions); id != "" {
+		text := collapse(g.actionText[id])
 		if text != "" {
 			text += " "
 		}
@@ -343,55 +401,66 @@ func (t *textWriter) writeGroup(w io.Writer, g group) {
 			fmt.Fprintf(w, "%s%s\n", indent, line)
 		}
 	}
-
-	t.writeTable(w, g.records)
+	return t.writeTable(w, g)
 }
 
-// writeTable prints the aligned recipients of a group. The rows go through
-// a tabwriter first; the explain lines are slotted in afterwards, since a
-// line without cells would break the tabwriter's columns in two.
-func (t *textWriter) writeTable(w io.Writer, rs []*Record) {
+// tableCells returns a record's cells: recipient, status, reply code,
+// diagnostic (collapsed, not yet cut to its room) and source.
+func tableCells(r *Record) [5]string {
+	return [5]string{dash(r.Recipient), dash(r.Status), dash(r.ReplyCode), collapse(r.Diagnostic), dash(r.Source)}
+}
+
+func dash(s string) string {
+	if s = clean(s); s == "" {
+		return "-"
+	}
+	return s
+}
+
+// writeTable prints the aligned recipients of a group: each cell but the
+// last padded to its column's width and two spaces (the columns a
+// tabwriter would make), and under a row with an Explain its "decided by"
+// line. The widths were counted as the records came; the diagnostic gets
+// the room the other columns leave, so its width is found in a first pass.
+func (t *textWriter) writeTable(w io.Writer, g *group) error {
 	l := t.l
-	dash := func(s string) string {
-		if s = clean(s); s == "" {
-			return "-"
-		}
-		return s
-	}
-	rows := make([][5]string, 0, len(rs)+1)
-	rows = append(rows, l.columns)
-	for _, r := range rs {
-		rows = append(rows, [5]string{dash(r.Recipient), dash(r.Status), dash(r.ReplyCode), collapse(r.Diagnostic), dash(r.Source)})
-	}
-	// Room for the diagnostic: the width less the indent, the other columns
-	// and the padding between the five columns.
 	const pad = 2
-	var widths [5]int
-	for _, row := range rows {
-		for i, c := range row {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
-		}
+	widths := g.widths
+	for i, h := range l.columns {
+		widths[i] = max(widths[i], utf8.RuneCountInString(h))
 	}
 	room := t.opts.Width - len(indent) - widths[0] - widths[1] - widths[2] - widths[4] - 4*pad
 	room = max(room, minDiag)
-	for i := 1; i < len(rows); i++ {
-		d := cut(rows[i][3], room)
-		if d == "" {
+	diagCell := func(d string) string {
+		if d = cut(d, room); d == "" {
 			d = "-"
 		}
-		rows[i][3] = d
+		return d
 	}
-
-	var buf strings.Builder
-	tw := tabwriter.NewWriter(&buf, 0, 0, pad, ' ', 0)
-	for _, row := range rows {
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", indent, row[0], row[1], row[2], row[3], row[4])
+	widths[3] = utf8.RuneCountInString(l.columns[3])
+	if g.maxDiag <= room {
+		widths[3] = max(widths[3], g.maxDiag, 1)
+	} else if err := g.rows.each(func(r *Record) {
+		widths[3] = max(widths[3], utf8.RuneCountInString(diagCell(collapse(r.Diagnostic))))
+	}); err != nil {
+		return err
 	}
-	tw.Flush()
-	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	fmt.Fprintln(w, lines[0])
-	for i, r := range rs {
-		fmt.Fprintln(w, lines[i+1])
+	widths[0] += len(indent)
+	row := func(cells [5]string) {
+		cells[0] = indent + cells[0]
+		var b strings.Builder
+		for i, c := range cells[:4] {
+			b.WriteString(c)
+			b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+pad))
+		}
+		b.WriteString(cells[4])
+		fmt.Fprintln(w, b.String())
+	}
+	row(l.columns)
+	return g.rows.each(func(r *Record) {
+		cells := tableCells(r)
+		cells[3] = diagCell(cells[3])
+		row(cells)
 		if e := r.Explain; e != nil {
 			s := fmt.Sprintf(l.decidedBy, dash(e.Rule), dash(e.Origin))
 			if e.Field != "" || e.Matched != "" {
@@ -399,7 +468,7 @@ func (t *textWriter) writeTable(w io.Writer, rs []*Record) {
 			}
 			fmt.Fprintf(w, "%s%s%s\n", indent, indent+indent, s)
 		}
-	}
+	})
 }
 
 // clean replaces control characters (tabs, newlines, escapes) by spaces.

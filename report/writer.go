@@ -35,8 +35,10 @@ var ErrClosed = errors.New("report: writer is closed")
 // unknown format is an error "report: unknown format %q".
 //
 // ndjson and csv stream: each record is written as it is added (through a
-// buffer flushed at Close). json and text buffer the records and write
-// everything at Close. Options only affect the text format.
+// buffer flushed at Close). json and text hold the records until Close and
+// write everything then; what they hold goes to an unlinked temporary file
+// past a few megabytes, so that memory stays flat whatever the input's
+// size. Options only affect the text format.
 //
 // The text format prints a summary block, then one group per reason,
 // largest first (ties by name), each with its count, "hard", "soft" or
@@ -63,15 +65,22 @@ func NewWriter(w io.Writer, format string, opts Options) (Writer, error) {
 // recipients when s is nil, with ByReason counted from records when the
 // caller left it nil.
 func summaryOf(s *Summary, records []*Record) *Summary {
-	out := Summary{Recipients: len(records)}
+	byReason := make(map[string]int)
+	for _, r := range records {
+		byReason[r.Reason]++
+	}
+	return summaryCounts(s, len(records), byReason)
+}
+
+// summaryCounts is summaryOf for a writer that counted n records and their
+// reasons as they came.
+func summaryCounts(s *Summary, n int, byReason map[string]int) *Summary {
+	out := Summary{Recipients: n}
 	if s != nil {
 		out = *s
 	}
 	if out.ByReason == nil {
-		out.ByReason = make(map[string]int)
-		for _, r := range records {
-			out.ByReason[r.Reason]++
-		}
+		out.ByReason = byReason
 	}
 	return &out
 }
