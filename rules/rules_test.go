@@ -262,8 +262,11 @@ func TestBuiltinLoads(t *testing.T) {
 	}
 }
 
-func TestCommandCondition(t *testing.T) {
-	f, err := Parse("cmd.yaml", []byte("rules:\n  - name: data-stage\n    match: {command: [DATA], phrases: [refused]}\n    set: {reason: filtered}\n"))
+// setOf returns the set of one rule file, given as text, before the
+// built-in rules.
+func setOf(t *testing.T, name, text string) *Set {
+	t.Helper()
+	f, err := Parse(name, []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,6 +274,11 @@ func TestCommandCondition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return set
+}
+
+func TestCommandCondition(t *testing.T) {
+	set := setOf(t, "cmd.yaml", "rules:\n  - name: data-stage\n    match: {command: [DATA], phrases: [refused]}\n    set: {reason: filtered}\n")
 	at := func(cmd string) string {
 		r, _ := set.Match(&Subject{Text: "550 refused", Command: cmd})
 		if r == nil {
@@ -287,14 +295,7 @@ func TestCommandCondition(t *testing.T) {
 }
 
 func TestNoneMatchesMissingValue(t *testing.T) {
-	f, err := Parse("none.yaml", []byte("rules:\n  - name: bare\n    match: {status: [none], command: [none], reply_code: [\"5xx\"], phrases: [refused]}\n    set: {reason: filtered}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := NewSet(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := setOf(t, "none.yaml", "rules:\n  - name: bare\n    match: {status: [none], command: [none], reply_code: [\"5xx\"], phrases: [refused]}\n    set: {reason: filtered}\n")
 	for _, c := range []struct {
 		status, reply, command string
 		want                   bool
