@@ -61,19 +61,9 @@ func NewWriter(w io.Writer, format string, opts Options) (Writer, error) {
 	return nil, fmt.Errorf("report: unknown format %q", format)
 }
 
-// summaryOf returns the summary to write: s, or one counting only the
-// recipients when s is nil, with ByReason counted from records when the
-// caller left it nil.
-func summaryOf(s *Summary, records []*Record) *Summary {
-	byReason := make(map[string]int)
-	for _, r := range records {
-		byReason[r.Reason]++
-	}
-	return summaryCounts(s, len(records), byReason)
-}
-
-// summaryCounts is summaryOf for a writer that counted n records and their
-// reasons as they came.
+// summaryCounts returns the summary to write: s, or one counting only the
+// n recipients when s is nil, with ByReason from byReason (the reasons the
+// writer counted as the records came) when the caller left it nil.
 func summaryCounts(s *Summary, n int, byReason map[string]int) *Summary {
 	out := Summary{Recipients: n}
 	if s != nil {
