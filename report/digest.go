@@ -33,6 +33,11 @@ type Digest struct {
 
 	Unreadable   []Unreadable  `json:"unreadable,omitempty"`
 	Unclassified []AddressLine `json:"unclassified,omitempty"`
+
+	// Lang is the language of the headings, labels and notes of the
+	// text, Markdown and HTML digests: "fr" (or a tag starting with "fr")
+	// for French, anything else English. The JSON keys do not change.
+	Lang string `json:"-"`
 }
 
 // DigestTotals are the period's figures. Messages, Bounces, AutoReplies,

@@ -9,7 +9,7 @@ import (
 // styles only (mail clients drop <style> blocks and external sheets), no
 // script, no image; html/template escapes every message-supplied string.
 var digestHTML = template.Must(template.New("digest").Funcs(template.FuncMap{"cell": func(s string) string { return cell(s, 200) }}).Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{{.Title}}</title></head>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
 <body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#222;background:#fff">
 <h1 style="font-size:20px;margin:0 0 4px 0">{{.Title}}</h1>
 <p style="margin:0 0 16px 0;color:#555">{{.Period}}</p>
@@ -25,8 +25,12 @@ var digestHTML = template.Must(template.New("digest").Funcs(template.FuncMap{"ce
 `))
 
 func writeDigestHTML(w io.Writer, d *Digest) error {
+	lang := "en"
+	if d.tr("Totals") != "Totals" {
+		lang = "fr"
+	}
 	return digestHTML.Execute(w, struct {
-		Title, Period string
-		Sections      []section
-	}{d.Title(), d.periodLine(), d.sections()})
+		Lang, Title, Period string
+		Sections            []section
+	}{lang, d.Title(), d.periodLine(), d.sections()})
 }

@@ -39,23 +39,44 @@ const (
 	SectionUnclassified = "unclassified"
 )
 
+// tr returns the digest's words in its language: English as written here,
+// or its French from digestFR.
+func (d *Digest) tr(s string) string {
+	if strings.HasPrefix(strings.ToLower(d.Lang), "fr") {
+		if f, ok := digestFR[s]; ok {
+			return f
+		}
+	}
+	return s
+}
+
+// trs translates each of list.
+func (d *Digest) trs(list ...string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = d.tr(s)
+	}
+	return out
+}
+
 // sections returns the digest's non-empty sections, problems first.
 func (d *Digest) sections() []section {
 	var out []section
 	t := d.Totals
-	out = append(out, section{ID: SectionTotals, Title: "Totals", Cols: []string{"", "count"}, Rows: [][]string{
-		{"Messages read", itoa(t.Messages)},
-		{"Bounces", itoa(t.Bounces)},
-		{"Hard (recipients)", itoa(t.Hard)},
-		{"Soft (recipients)", itoa(t.Soft)},
-		{"Auto-replies", itoa(t.AutoReplies)},
-		{"Complaints", itoa(t.Complaints)},
-		{"Not bounces", itoa(t.NotBounces)},
-		{"Unreadable", itoa(t.Unreadable)},
+	tr := d.tr
+	out = append(out, section{ID: SectionTotals, Title: tr("Totals"), Cols: d.trs("", "count"), Rows: [][]string{
+		{tr("Messages read"), itoa(t.Messages)},
+		{tr("Bounces"), itoa(t.Bounces)},
+		{tr("Hard (recipients)"), itoa(t.Hard)},
+		{tr("Soft (recipients)"), itoa(t.Soft)},
+		{tr("Auto-replies"), itoa(t.AutoReplies)},
+		{tr("Complaints"), itoa(t.Complaints)},
+		{tr("Not bounces"), itoa(t.NotBounces)},
+		{tr("Unreadable"), itoa(t.Unreadable)},
 	}})
 	if len(d.Blocks) > 0 {
-		s := section{ID: SectionBlocks, Title: "Blocked by remote hosts (your side)",
-			Cols: []string{"reason", "remote host", "your IPs named", "count", "example"}}
+		s := section{ID: SectionBlocks, Title: tr("Blocked by remote hosts (your side)"),
+			Cols: d.trs("reason", "remote host", "your IPs named", "count", "example")}
 		notes := map[string]bool{}
 		for _, b := range d.Blocks {
 			s.Rows = append(s.Rows, []string{b.Reason, b.RemoteHost, strings.Join(b.IPs, ", "), itoa(b.Count), b.Example})
@@ -64,7 +85,7 @@ func (d *Digest) sections() []section {
 				s.Notes = append(s.Notes, b.ActionText)
 			}
 			if len(b.IPs) > 0 {
-				n := "Check " + strings.Join(b.IPs, ", ") + " on a blocklist such as Spamhaus (https://check.spamhaus.org/)."
+				n := fmt.Sprintf(tr("Check %s on a blocklist such as Spamhaus (https://check.spamhaus.org/)."), strings.Join(b.IPs, ", "))
 				if !notes[n] {
 					notes[n] = true
 					s.Notes = append(s.Notes, n)
@@ -74,10 +95,10 @@ func (d *Digest) sections() []section {
 		out = append(out, s)
 	}
 	if len(d.AuthFailures) > 0 {
-		s := section{ID: SectionAuth, Title: "SPF / DKIM / DMARC failures (your side)",
-			Cols: []string{"sending domain", "named", "count", "records to check", "example"}}
+		s := section{ID: SectionAuth, Title: tr("SPF / DKIM / DMARC failures (your side)"),
+			Cols: d.trs("sending domain", "named", "count", "records to check", "example")}
 		for _, a := range d.AuthFailures {
-			s.Rows = append(s.Rows, []string{a.Domain, strings.Join(a.Mechanisms, ", "), itoa(a.Count), strings.Join(a.Check, "; "), a.Example})
+			s.Rows = append(s.Rows, []string{tr(a.Domain), strings.Join(a.Mechanisms, ", "), itoa(a.Count), strings.Join(a.Check, "; "), a.Example})
 			if a.ActionText != "" && (len(s.Notes) == 0 || s.Notes[0] != a.ActionText) {
 				s.Notes = append(s.Notes, a.ActionText)
 			}
@@ -85,86 +106,86 @@ func (d *Digest) sections() []section {
 		out = append(out, s)
 	}
 	if len(d.RateLimits) > 0 {
-		s := section{ID: SectionRate, Title: "Rate limits (your side)",
-			Cols: []string{"hour", "account or IP", "rate-limit bounces", "all bounces", "over limit"}}
+		s := section{ID: SectionRate, Title: tr("Rate limits (your side)"),
+			Cols: d.trs("hour", "account or IP", "rate-limit bounces", "all bounces", "over limit")}
 		over := false
 		for _, r := range d.RateLimits {
-			who := r.Account
+			who := tr(r.Account) // "(unknown account)" is a label
 			if who == "" {
 				who = "IP " + r.IP
 			}
 			mark := ""
 			if r.Over {
-				mark = fmt.Sprintf("OVER %d/h", r.Limit)
+				mark = fmt.Sprintf(tr("OVER %d/h"), r.Limit)
 				over = true
 			}
 			s.Rows = append(s.Rows, []string{r.Hour.UTC().Format(digestTimeFmt), who, itoa(r.Speeding), itoa(r.Bounces), mark})
 		}
-		n := "Spread your sending over time: a provider may allow about 200 messages an hour per account and 300 an hour per IP; check your outbox for a loop."
+		n := tr("Spread your sending over time: a provider may allow about 200 messages an hour per account and 300 an hour per IP; check your outbox for a loop.")
 		if over {
-			n = "Hours marked OVER passed the provider's hourly limit. " + n
+			n = tr("Hours marked OVER passed the provider's hourly limit.") + " " + n
 		}
 		s.Notes = append(s.Notes, n)
 		out = append(out, s)
 	}
 	if len(d.SMTPAuth) > 0 {
-		s := section{ID: SectionSMTPAuth, Title: "SMTP authentication failures (535)",
-			Cols:  []string{"account", "count", "example"},
-			Notes: []string{"The server refused the account's credentials: check the password your sending software uses and whether the account is locked."}}
+		s := section{ID: SectionSMTPAuth, Title: tr("SMTP authentication failures (535)"),
+			Cols:  d.trs("account", "count", "example"),
+			Notes: []string{tr("The server refused the account's credentials: check the password your sending software uses and whether the account is locked.")}}
 		for _, a := range d.SMTPAuth {
-			s.Rows = append(s.Rows, []string{a.Account, itoa(a.Count), a.Example})
+			s.Rows = append(s.Rows, []string{tr(a.Account), itoa(a.Count), a.Example})
 		}
 		out = append(out, s)
 	}
 	if len(d.Reasons) > 0 {
-		s := section{ID: SectionReasons, Title: "Recipients by reason",
-			Cols: []string{"reason", "count", "previous period", "change", "7-day average"}}
+		s := section{ID: SectionReasons, Title: tr("Recipients by reason"),
+			Cols: d.trs("reason", "count", "previous period", "change", "7-day average")}
 		for _, r := range d.Reasons {
-			s.Rows = append(s.Rows, []string{r.Reason, itoa(r.Count), itoa(r.Previous), change(r.Count, r.Previous), fmt.Sprintf("%.1f", r.Avg7d)})
+			s.Rows = append(s.Rows, []string{r.Reason, itoa(r.Count), itoa(r.Previous), tr(change(r.Count, r.Previous)), fmt.Sprintf("%.1f", r.Avg7d)})
 		}
 		out = append(out, s)
 	}
 	if len(d.TopDomains) > 0 {
-		s := section{ID: SectionDomains, Title: "Top recipient domains", Cols: []string{"domain", "failures"}}
+		s := section{ID: SectionDomains, Title: tr("Top recipient domains"), Cols: d.trs("domain", "failures")}
 		for _, n := range d.TopDomains {
 			s.Rows = append(s.Rows, []string{n.Name, itoa(n.Count)})
 		}
 		out = append(out, s)
 	}
 	if len(d.TopProviders) > 0 {
-		s := section{ID: SectionProviders, Title: "Top remote providers", Cols: []string{"provider", "failures"}}
+		s := section{ID: SectionProviders, Title: tr("Top remote providers"), Cols: d.trs("provider", "failures")}
 		for _, n := range d.TopProviders {
 			s.Rows = append(s.Rows, []string{n.Name, itoa(n.Count)})
 		}
 		out = append(out, s)
 	}
 	if len(d.NewHard) > 0 {
-		s := section{ID: SectionNewHard, Title: "New hard bounces: addresses to remove",
-			Cols: []string{"address", "reason", "date", "source"}}
+		s := section{ID: SectionNewHard, Title: tr("New hard bounces: addresses to remove"),
+			Cols: d.trs("address", "reason", "date", "source")}
 		for _, a := range d.NewHard {
 			s.Rows = append(s.Rows, []string{a.Address, a.Reason, shortDate(a.Date), a.Source})
 		}
 		out = append(out, s)
 	}
 	if len(d.RepeatedSoft) > 0 {
-		s := section{ID: SectionRepeatedSoft, Title: "Repeated soft bounces",
-			Cols: []string{"address", "soft bounces", "days", "last reason", "last"}}
+		s := section{ID: SectionRepeatedSoft, Title: tr("Repeated soft bounces"),
+			Cols: d.trs("address", "soft bounces", "days", "last reason", "last")}
 		for _, a := range d.RepeatedSoft {
 			s.Rows = append(s.Rows, []string{a.Address, itoa(a.Count), itoa(a.Days), a.LastReason, shortDate(a.Last)})
 		}
 		out = append(out, s)
 	}
 	if len(d.Unreadable) > 0 {
-		s := section{ID: SectionUnreadable, Title: "Messages that could not be read", Cols: []string{"source", "error"}}
+		s := section{ID: SectionUnreadable, Title: tr("Messages that could not be read"), Cols: d.trs("source", "error")}
 		for _, u := range d.Unreadable {
 			s.Rows = append(s.Rows, []string{u.Source, u.Error})
 		}
 		out = append(out, s)
 	}
 	if len(d.Unclassified) > 0 {
-		s := section{ID: SectionUnclassified, Title: "Bounces that could not be classified",
-			Cols:  []string{"address", "date", "diagnostic", "source"},
-			Notes: []string{"Read these bounces; write a rule for the wording if it recurs."}}
+		s := section{ID: SectionUnclassified, Title: tr("Bounces that could not be classified"),
+			Cols:  d.trs("address", "date", "diagnostic", "source"),
+			Notes: []string{tr("Read these bounces; write a rule for the wording if it recurs.")}}
 		for _, a := range d.Unclassified {
 			s.Rows = append(s.Rows, []string{a.Address, shortDate(a.Date), a.Diagnostic, a.Source})
 		}
@@ -176,17 +197,17 @@ func (d *Digest) sections() []section {
 // Title returns the digest's one-line title, fit for a mail subject.
 func (d *Digest) Title() string {
 	t := d.Totals
-	return fmt.Sprintf("bouncer digest %s: %d bounces (%d hard, %d soft), %d unreadable",
+	return fmt.Sprintf(d.tr("bouncer digest %s: %d bounces (%d hard, %d soft), %d unreadable"),
 		d.To.UTC().Format("2006-01-02"), t.Bounces, t.Hard, t.Soft, t.Unreadable)
 }
 
 // periodLine says what the digest covers.
 func (d *Digest) periodLine() string {
-	p := fmt.Sprintf("%s to %s", d.From.UTC().Format(digestTimeFmt), d.To.UTC().Format(digestTimeFmt))
+	p := fmt.Sprintf(d.tr("%s to %s"), d.From.UTC().Format(digestTimeFmt), d.To.UTC().Format(digestTimeFmt))
 	if d.Scope == "new" {
-		return "New messages since the last digest (comparisons: period " + p + ")"
+		return fmt.Sprintf(d.tr("New messages since the last digest (comparisons: period %s)"), p)
 	}
-	return "Period: " + p
+	return fmt.Sprintf(d.tr("Period: %s"), p)
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
@@ -319,9 +340,6 @@ func writeMDSection(w *bufio.Writer, s *section) {
 		fmt.Fprintf(w, "%s\n\n", mdEscape(cell(n, 0)))
 	}
 	cols := s.Cols
-	if s.ID == SectionTotals {
-		cols = []string{"", "count"}
-	}
 	w.WriteString("|")
 	for _, c := range cols {
 		fmt.Fprintf(w, " %s |", mdEscape(c))

@@ -137,7 +137,7 @@ func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := f.imap.check(hasIMAP); err != nil {
 		return fail(exitUsage, err)
 	}
-	cl, _, code, err := f.classifier(cmd)
+	cl, lang, code, err := f.classifier(cmd)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return code
@@ -176,6 +176,7 @@ func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitPartial, err)
 	}
+	d.Lang = lang
 	if mailer != nil {
 		if d.Empty() && !f.always {
 			return exit
