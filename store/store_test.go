@@ -403,3 +403,47 @@ func TestSuppressions(t *testing.T) {
 		t.Errorf("hard bounce after forget not listed: %v", got)
 	}
 }
+
+func TestSuppressComplaints(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "b.db"), Options{})
+	run, _ := s.StartRun()
+	complaint := func(id, addr, typ string) {
+		m := msg(id, id+"@mx", t0.Add(-time.Hour), report.Record{Recipient: addr, Reason: "feedback", Side: "sender", FeedbackType: typ, Kind: "feedback"})
+		m.Kind = "feedback"
+		if _, err := run.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	complaint("a", "reader@example.org", "abuse")
+	complaint("b", "fan@example.org", "not-spam")
+	complaint("c", "gone@example.org", "abuse")
+	if _, err := run.Add(msg("d", "d@mx", t0.Add(-time.Hour), hard("gone@example.org"))); err != nil {
+		t.Fatal(err)
+	}
+	run.Finish()
+	list := func(opts SuppressOptions) string {
+		got, err := s.Suppressions(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, sp := range got {
+			names = append(names, sp.Address+":"+sp.Rule)
+		}
+		return strings.Join(names, " ")
+	}
+	// A complaint lists its reader; "not-spam" does not; a hard bounce
+	// keeps its own rule.
+	if got, want := list(SuppressOptions{}), "gone@example.org:hard reader@example.org:complaint"; got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+	if got, want := list(SuppressOptions{NoComplaints: true}), "gone@example.org:hard"; got != want {
+		t.Errorf("without complaints: got %s, want %s", got, want)
+	}
+	if _, err := s.Forget("reader@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list(SuppressOptions{}), "gone@example.org:hard"; got != want {
+		t.Errorf("after forget: got %s, want %s", got, want)
+	}
+}

@@ -27,12 +27,14 @@ type SuppressOptions struct {
 	Now     time.Time // zero means the store's clock
 	MinDays int       // soft bounces on at least this many distinct days... (default 3)
 	Days    int       // ...within this many days before Now (default 14)
+	// NoComplaints leaves out the addresses listed only for a complaint.
+	NoComplaints bool
 }
 
 // Suppression is one address to stop sending to.
 type Suppression struct {
 	Address string    `json:"address"`
-	Rule    string    `json:"rule"`   // "hard" or "soft"
+	Rule    string    `json:"rule"`   // "hard", "soft" or "complaint"
 	Reason  string    `json:"reason"` // of the latest failure that counts
 	Hard    int       `json:"hard_bounces"`
 	Soft    int       `json:"soft_bounces"` // within the window
@@ -62,10 +64,13 @@ func countable() (string, []any) {
 }
 
 // Suppressions lists the addresses to stop sending to: every address with a
-// hard bounce, and every address whose soft bounces fall on at least
-// MinDays distinct days (UTC) within the Days days before Now. Failures that
-// are the sender's own problem never count, and neither do failures stored
-// before the address was forgotten. The list is sorted by address.
+// hard bounce, every address whose soft bounces fall on at least MinDays
+// distinct days (UTC) within the Days days before Now, and every address
+// whose owner complained (an ARF report of type abuse, fraud or virus, or of
+// no type; not "not-spam", and not the authentication-failure reports,
+// which name no complaining reader). Failures that are the sender's own
+// problem never count, and neither does anything stored before the address
+// was forgotten. The list is sorted by address.
 func (s *Store) Suppressions(opts SuppressOptions) ([]Suppression, error) {
 	if opts.Now.IsZero() {
 		opts.Now = s.now()
@@ -131,8 +136,49 @@ func (s *Store) Suppressions(opts SuppressOptions) ([]Suppression, error) {
 			return nil, s.wrap("suppressions", err)
 		}
 	}
+	if !opts.NoComplaints {
+		more, err := s.complainers(opts.Now, out)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
 	return out, nil
+}
+
+// complainers returns the addresses of the complaints stored up to now that
+// are not already in listed.
+func (s *Store) complainers(now time.Time, listed []Suppression) ([]Suppression, error) {
+	have := make(map[string]bool, len(listed))
+	for _, sp := range listed {
+		have[sp.Address] = true
+	}
+	q := `SELECT r.recipient, max(r.at), count(*) FROM records r JOIN messages m ON m.id = r.message_id
+		LEFT JOIN forgotten f ON f.address = r.recipient
+		WHERE m.kind = 'feedback' AND r.recipient != '' AND r.at <= ?
+		AND lower(coalesce(json_extract(r.record, '$.feedback_type'), '')) IN ('abuse', 'fraud', 'virus', '')
+		AND (f.address IS NULL OR r.stored_at > f.forgotten_at)
+		GROUP BY r.recipient`
+	rows, err := s.db.Query(q, now.Unix())
+	if err != nil {
+		return nil, s.wrap("complaints", err)
+	}
+	defer rows.Close()
+	var out []Suppression
+	for rows.Next() {
+		var addr string
+		var last int64
+		var n int
+		if err := rows.Scan(&addr, &last, &n); err != nil {
+			return nil, s.wrap("complaints", err)
+		}
+		if have[addr] {
+			continue
+		}
+		out = append(out, Suppression{Address: addr, Rule: "complaint", Reason: "feedback", Last: time.Unix(last, 0).UTC()})
+	}
+	return out, s.wrap("complaints", rows.Err())
 }
 
 // softHistory returns, for each address with countable soft bounces dated

@@ -227,13 +227,18 @@ func TestDigestTwoRuns(t *testing.T) {
 		t.Errorf("markdown:\n%s", md)
 	}
 
-	// Suppression: hard bounces, bob's three days; never the sender-side ones.
+	// Suppression: hard bounces, bob's three days, erin's abuse complaint;
+	// never the sender-side ones.
 	out, stderr, code := cli(t, "suppress", "--db", db, "--now", now2.Format(time.RFC3339))
 	if code != exitOK {
 		t.Fatal(stderr)
 	}
-	if out != "alice@example.org\nbob@example.net\nivan@example.invalid\n山田@例え.jp\n" {
+	if out != "alice@example.org\nbob@example.net\nerin@example.net\nivan@example.invalid\n山田@例え.jp\n" {
 		t.Errorf("suppress:\n%s", out)
+	}
+	out, _, _ = cli(t, "suppress", "--db", db, "--now", now2.Format(time.RFC3339), "--no-complaints")
+	if strings.Contains(out, "erin") || !strings.Contains(out, "bob") {
+		t.Errorf("--no-complaints:\n%s", out)
 	}
 	out, _, _ = cli(t, "suppress", "--db", db, "--now", now2.Format(time.RFC3339), "--min-days", "4")
 	if strings.Contains(out, "bob") {
@@ -248,7 +253,7 @@ func TestDigestTwoRuns(t *testing.T) {
 	}
 	out, _, _ = cli(t, "suppress", "--db", db, "--now", now2.Format(time.RFC3339), "--format", "json")
 	var list []map[string]any
-	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 3 {
+	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 4 {
 		t.Errorf("json: %v %s", err, out)
 	}
 	_ = dir

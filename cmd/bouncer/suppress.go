@@ -21,6 +21,7 @@ func runSuppress(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: text (one address a line), csv or json")
 	minDays := fs.Int("min-days", 3, "list an address whose soft bounces fall on at least this many distinct days...")
 	days := fs.Int("days", 14, "...within this many days")
+	noComplaints := fs.Bool("no-complaints", false, "leave out the addresses listed only because their owner complained (ARF abuse reports)")
 	var forget listFlag
 	fs.Var(&forget, "forget", "take this address off the list (its history is kept; a later failure lists it again); repeatable")
 	fs.Usage = func() {
@@ -57,7 +58,7 @@ func runSuppress(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	list, err := st.Suppressions(store.SuppressOptions{Now: now, MinDays: *minDays, Days: *days})
+	list, err := st.Suppressions(store.SuppressOptions{Now: now, MinDays: *minDays, Days: *days, NoComplaints: *noComplaints})
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
 		return exitPartial
