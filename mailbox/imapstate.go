@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/bouncer-mail/bouncer/internal/xdg"
 )
 
 // IMAPState is what an incremental run remembers of one mailbox: the
@@ -40,13 +42,9 @@ type JSONStateStore struct {
 // DefaultStatePath returns $XDG_STATE_HOME/bouncer/imap-state.json, or
 // ~/.local/state/bouncer/imap-state.json when XDG_STATE_HOME is unset.
 func DefaultStatePath() (string, error) {
-	dir := os.Getenv("XDG_STATE_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("mailbox: imap state: %w", err)
-		}
-		dir = filepath.Join(home, ".local", "state")
+	dir, err := xdg.State.Dir()
+	if err != nil {
+		return "", fmt.Errorf("mailbox: imap state: no folder for it: set XDG_STATE_HOME or HOME")
 	}
 	return filepath.Join(dir, "bouncer", "imap-state.json"), nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/bouncer-mail/bouncer/internal/xdg"
 )
 
 // SystemDir is the folder of rule files shared by every user of the machine.
@@ -32,11 +34,7 @@ func DefaultDirs() Dirs {
 // DirsFromEnv is DefaultDirs with the environment read through getenv.
 func DirsFromEnv(getenv func(string) string) Dirs {
 	d := Dirs{System: SystemDir}
-	if x := getenv("XDG_CONFIG_HOME"); x != "" && filepath.IsAbs(x) {
-		d.ConfigHome = x
-	} else if h := getenv("HOME"); h != "" {
-		d.ConfigHome = filepath.Join(h, ".config")
-	}
+	d.ConfigHome, _ = xdg.Config.DirFrom(getenv) // none without a home: "" reads nothing
 	return d
 }
 

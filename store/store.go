@@ -23,6 +23,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/bouncer-mail/bouncer/internal/xdg"
 )
 
 // Options tune Open.
@@ -57,13 +59,9 @@ type Store struct {
 // DefaultPath returns $XDG_DATA_HOME/bouncer/bouncer.db, or
 // ~/.local/share/bouncer/bouncer.db when XDG_DATA_HOME is unset.
 func DefaultPath() (string, error) {
-	dir := os.Getenv("XDG_DATA_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("store: no home folder for the default database: %w", err)
-		}
-		dir = filepath.Join(home, ".local", "share")
+	dir, err := xdg.Data.Dir()
+	if err != nil {
+		return "", fmt.Errorf("store: no folder for the default database: set XDG_DATA_HOME or HOME")
 	}
 	return filepath.Join(dir, "bouncer", "bouncer.db"), nil
 }
