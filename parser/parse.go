@@ -221,8 +221,8 @@ func isParamLine(t []byte) bool {
 // scan collects what the MIME walk finds.
 type scan struct {
 	top        []Field
-	texts      []string // text parts, decoded, in order
-	htmlParts  []string // HTML parts as they are, stripped only when there is no text part
+	texts      []string  // text parts, decoded, in order
+	htmlParts  []string  // HTML parts as they are, stripped only when there is no text part
 	dsn        [][]Field // message/delivery-status blocks: [0] per-message, rest per-recipient
 	arf        []Field
 	original   []Field // the returned message's header
