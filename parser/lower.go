@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"strings"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -31,7 +30,7 @@ func lowerASCII(s string) (string, bool) {
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x80 {
-			return strings.ToLower(s), false
+			return lowerMixed(s), false
 		}
 		if 'A' <= c && c <= 'Z' {
 			break
@@ -45,7 +44,7 @@ func lowerASCII(s string) (string, bool) {
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x80 {
-			return strings.ToLower(s), false
+			return lowerMixed(s), false
 		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
@@ -53,6 +52,37 @@ func lowerASCII(s string) (string, bool) {
 		b[i] = c
 	}
 	return unsafe.String(&b[0], len(b)), true
+}
+
+// lowerMixed is strings.ToLower(s) for a text that is not all ASCII, in one
+// pass: ASCII bytes are lowered as they are, the other runes as strings.Map
+// with unicode.ToLower does it (a byte that is not valid UTF-8 becomes
+// U+FFFD). It spares strings.Map's call and rune decoding per ASCII byte,
+// the bulk of most texts.
+func lowerMixed(s string) string {
+	b := make([]byte, 0, len(s)+utf8.UTFMax)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if l := unicode.ToLower(r); l != r || r == utf8.RuneError && size == 1 {
+			b = utf8.AppendRune(b, l)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // prefix returns the lowered form of t[:n], without lower-casing again when

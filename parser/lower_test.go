@@ -42,3 +42,22 @@ func TestJoinFieldsIsJoinOfFields(t *testing.T) {
 		}
 	}
 }
+
+// lowerMixed against strings.ToLower on texts of whole runes (upper and
+// lower case, titlecase, ones whose lower case is ASCII or longer) and of
+// bytes that are not UTF-8 (stray, surrogate, overlong, out of range).
+func TestLowerMixedIsStringsToLower(t *testing.T) {
+	alpha := []string{"a", "Z", "@", " ", "É", "é", "İ", "\u212a", "ẞ", "Σ", "ǅ", "Ⱥ", "ȿ", "\uFFFD", "日",
+		"\U0001F600", "\U00010400", "\xff", "\x80", "\xc2", "\xed\xa0\x80", "\xc0\x80", "\xf4\x90\x80\x80", "\xe6\x97"}
+	rng := rand.New(rand.NewSource(5))
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(16); k > 0; k-- {
+			b.WriteString(alpha[rng.Intn(len(alpha))])
+		}
+		s := b.String()
+		if got, want := lowerMixed(s), strings.ToLower(s); got != want {
+			t.Fatalf("lowerMixed(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
