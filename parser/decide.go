@@ -159,14 +159,22 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 	if mta := mtaOf(s.top, mtaFirst); mta != "" {
 		b.Decoder = mta
 	}
-	blocks := textBlocks(text.t, b)
+	// the report text's piece for each recipient it names, read only
+	// when some recipient needs it
+	var blocks map[string]string
+	textBlock := func() map[string]string {
+		if blocks == nil {
+			blocks = textBlocks(text.t, b)
+		}
+		return blocks
+	}
 	for _, fs := range rcpts {
 		final := addrOf(stripType(fieldsGet(fs, "Final-Recipient")))
 		orig := addrOf(stripType(fieldsGet(fs, "Original-Recipient")))
 		if final == "" {
 			final = orig
 		}
-		if final == "" && len(rcpts) == 1 && len(blocks) == 1 {
+		if final == "" && len(rcpts) == 1 && len(textBlock()) == 1 {
 			// a Final-Recipient that is no address ("@mx.example"): the
 			// text names the one recipient
 			for a := range blocks {
@@ -192,7 +200,7 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 			r.DiagnosticType = strings.ToLower(strings.TrimSpace(t))
 		}
 		if diag == "" {
-			if blk, ok := blocks[final]; ok {
+			if blk, ok := textBlock()[final]; ok {
 				diag = blk
 			} else if len(rcpts) == 1 && len(blocks) == 1 {
 				for _, v := range blocks {
@@ -215,7 +223,7 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 		r.ReplyCode, r.Status = codesFrom(r.Diagnostic, status)
 		if r.ReplyCode == "" {
 			// Some MTAs put the SMTP code only in the human-readable part.
-			if blk, ok := blocks[final]; ok {
+			if blk, ok := textBlock()[final]; ok {
 				r.ReplyCode, _ = codesFrom(blk, r.Status)
 			}
 		}
@@ -226,7 +234,7 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 		}
 		r.Command = commandOf(r.Diagnostic)
 		if r.Command == "" {
-			if blk, ok := blocks[final]; ok {
+			if blk, ok := textBlock()[final]; ok {
 				r.Command = commandOf(blk)
 			}
 		}
