@@ -117,6 +117,27 @@ func New(phrases []string) *Matcher {
 	return m
 }
 
+// NewFold builds the matcher of the phrases, which must hold no upper-case
+// ASCII letter, that also takes an upper-case ASCII letter of the text for
+// its lower-case one: a search of an ASCII text t finds what a search of
+// strings.ToLower(t) would, without lower-casing it. Other bytes are compared
+// as they are, so a text that is not all ASCII is lower-cased first, as for
+// New; the lower-cased text is searched the same by both matchers.
+func NewFold(phrases []string) *Matcher {
+	for _, p := range phrases {
+		for i := 0; i < len(p); i++ {
+			if 'A' <= p[i] && p[i] <= 'Z' {
+				panic("multimatch: upper-case phrase for NewFold: " + p)
+			}
+		}
+	}
+	m := New(phrases)
+	for c := 'A'; c <= 'Z'; c++ {
+		m.classes[c] = m.classes[c+'a'-'A']
+	}
+	return m
+}
+
 // Len returns the number of phrases.
 func (m *Matcher) Len() int { return len(m.phrases) }
 
