@@ -263,11 +263,11 @@ var delayPhrases = []string{"has been delayed", "will be retried", "will continu
 // delayWords holds a word of each of delayPhrases[:5].
 var delayWords = []string{"delayed", "retried", "continue", "trying", "yet"}
 
-var delayWordMatcher = multimatch.New(delayWords)
+var delayWordMatcher = multimatch.NewFold(delayWords)
 
 // freeText reads the recipients of a free-text bounce.
 func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
-	text, l, ascii := x.t, x.l, x.ascii
+	text, ascii := x.t, x.ascii
 	ex := s.excluded(b)
 	order, blocks := recipientSegments(text, ex)
 	if len(order) == 0 && fieldsGet(s.top, "X-Failed-Recipients") == "" {
@@ -317,7 +317,7 @@ func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
 	ls := strings.ToLower(b.Subject)
 	if strings.Contains(ls, "delay") || strings.Contains(ls, "warning") {
 		action = "delayed"
-	} else if !ascii || delayWordMatcher.Any(l) {
+	} else if !ascii || delayWordMatcher.Any(text) {
 		// (on ASCII text, each of those phrases has its word of
 		// delayWords in the text as it is, before folding)
 		lt := toLower(whole)

@@ -1,21 +1,76 @@
 package parser
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
 )
 
-// lowered is a text with its lower-case form, made once and shared by the
-// phrase searches.
+// lowered is a text with the form the phrase searches read: an ASCII text
+// is searched as it is, by matchers that fold case (multimatch.NewFold) or
+// by indexFold, and one that is not ASCII in its lower-case form, made once
+// and shared by the searches.
 type lowered struct {
-	t, l  string
-	ascii bool // t is ASCII: l is as long as t and aligned with it
+	t     string
+	l     string // strings.ToLower(t) when t is not ASCII; "" when it is
+	ascii bool   // t is ASCII
 }
 
 func lowerText(t string) lowered {
-	l, ascii := lowerASCII(t)
-	return lowered{t: t, l: l, ascii: ascii}
+	if isASCII(t) {
+		return lowered{t: t, ascii: true}
+	}
+	return lowered{t: t, l: lowerMixed(t)}
+}
+
+// search returns the form of the text the case-folding matchers search:
+// the text itself when it is ASCII, else its lower-case form.
+func (x lowered) search() string {
+	if x.ascii {
+		return x.t
+	}
+	return x.l
+}
+
+// contains reports whether the lower-case form of the text holds p, a
+// lower-case ASCII phrase that starts with a letter.
+func (x lowered) contains(p string) bool {
+	if x.ascii {
+		return indexFold(x.t, p) >= 0
+	}
+	return strings.Contains(x.l, p)
+}
+
+// searchForm is lowered.search for a text that is searched once: s itself
+// when it is ASCII, else strings.ToLower(s).
+func searchForm(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	return lowerMixed(s)
+}
+
+// indexFold is strings.Index(strings.ToLower(s), p) for an ASCII text s and
+// a lower-case ASCII phrase p that starts with a letter.
+func indexFold(s, p string) int {
+	for i := 0; i+len(p) <= len(s); i++ {
+		if s[i]|0x20 == p[0] && hasPrefixFold(s, i, p) {
+			return i
+		}
+	}
+	return -1
+}
+
+// lastIndexFold is strings.LastIndex(strings.ToLower(s), p) for an ASCII
+// text s and a lower-case ASCII phrase p that starts with a letter.
+func lastIndexFold(s, p string) int {
+	for i := len(s) - len(p); i >= 0; i-- {
+		if s[i]|0x20 == p[0] && hasPrefixFold(s, i, p) {
+			return i
+		}
+	}
+	return -1
 }
 
 // toLower is strings.ToLower, in one pass and one copy on ASCII text.
@@ -85,11 +140,11 @@ func lowerMixed(s string) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// prefix returns the lowered form of t[:n], without lower-casing again when
-// the text is ASCII.
+// prefix returns the lowered form of t[:n], without looking at the text
+// again when it is ASCII.
 func (x lowered) prefix(n int) lowered {
 	if x.ascii {
-		return lowered{t: x.t[:n], l: x.l[:n], ascii: true}
+		return lowered{t: x.t[:n], ascii: true}
 	}
 	return lowerText(x.t[:n])
 }

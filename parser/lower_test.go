@@ -61,3 +61,37 @@ func TestLowerMixedIsStringsToLower(t *testing.T) {
 		}
 	}
 }
+
+// indexFold, lastIndexFold and lowered.contains against strings.Index,
+// strings.LastIndex and strings.Contains over the lower-cased text.
+func TestIndexFold(t *testing.T) {
+	phrases := []string{"final-recipient:", "reporting-mta:", "rejected", "f", "ff"}
+	pieces := []string{"final-", "FINAL-", "Final-Recipient:", "recipient:", "Reporting-MTA:", "reporting-mta", "REJECTED", "rejecte", "f", "F", " ", "\n", "@", "`", "É"}
+	rng := rand.New(rand.NewSource(6))
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(10); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		s := b.String()
+		x := lowerText(s)
+		l := strings.ToLower(s)
+		for _, p := range phrases {
+			if x.contains(p) != strings.Contains(l, p) {
+				t.Fatalf("contains(%q, %q) = %v", s, p, !strings.Contains(l, p))
+			}
+			if !isASCII(s) {
+				continue
+			}
+			if got, want := indexFold(s, p), strings.Index(l, p); got != want {
+				t.Fatalf("indexFold(%q, %q) = %d, want %d", s, p, got, want)
+			}
+			if got, want := lastIndexFold(s, p), strings.LastIndex(l, p); got != want {
+				t.Fatalf("lastIndexFold(%q, %q) = %d, want %d", s, p, got, want)
+			}
+		}
+		if got := x.search(); isASCII(s) && got != s || !isASCII(s) && got != l {
+			t.Fatalf("search(%q) = %q", s, got)
+		}
+	}
+}

@@ -23,7 +23,7 @@ func commandOfRef(diag string) string {
 }
 
 func originalMarkerRef(x lowered) int {
-	t, l := x.t, x.l
+	t, l := x.t, strings.ToLower(x.t)
 	best := -1
 	for _, m := range originalMarkers {
 		h := l
@@ -54,7 +54,7 @@ func bouncePhraseRef(l string) bool {
 
 func detectMTARef(top []Field, text lowered) string {
 	for _, sig := range mtaSignatures {
-		if strings.Contains(text.l, sig.phrase) {
+		if strings.Contains(strings.ToLower(text.t), sig.phrase) {
 			return sig.mta
 		}
 	}
@@ -189,7 +189,7 @@ func TestPhraseSearchesAgree(t *testing.T) {
 		if got, want := originalMarker(x), originalMarkerRef(x); got != want {
 			t.Fatalf("originalMarker(%q) = %d, want %d", s, got, want)
 		}
-		if got, want := bouncePhrase(x.l), bouncePhraseRef(x.l); got != want {
+		if got, want := bouncePhrase(x.search()), bouncePhraseRef(strings.ToLower(s)); got != want {
 			t.Fatalf("bouncePhrase(%q) = %v, want %v", s, got, want)
 		}
 		top := []Field{{"Received", "from mx.yahoo.com by gmx.net"}, {"From", s}}
@@ -199,7 +199,7 @@ func TestPhraseSearchesAgree(t *testing.T) {
 		mark := originalMarkerRef(x)
 		text := reportText(x, mark)
 		f := findPhrases(x)
-		if f.mark != mark || f.text != text || f.bounce != bouncePhraseRef(text.l) ||
+		if f.mark != mark || f.text != text || f.bounce != bouncePhraseRef(strings.ToLower(text.t)) ||
 			mtaOf(top, f.mta) != detectMTARef(top, text) {
 			t.Fatalf("findPhrases(%q) = %+v", s, f)
 		}
