@@ -127,6 +127,12 @@ func lowerMixed(s string) string {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
+		if noCase(r) {
+			// CJK and the like: no case, no table search
+			b = append(b, s[i:i+size]...)
+			i += size
+			continue
+		}
 		if l := unicode.ToLower(r); l != r || r == utf8.RuneError && size == 1 {
 			b = utf8.AppendRune(b, l)
 		} else {
@@ -138,6 +144,13 @@ func lowerMixed(s string) string {
 		return ""
 	}
 	return unsafe.String(&b[0], len(b))
+}
+
+// noCase reports whether r lies in a block of scripts without case, from
+// the CJK symbols to Vai (U+3000 to U+A63F: kana, CJK ideographs, Yi, ...),
+// which unicode.ToLower leaves as they are (a test checks each of them).
+func noCase(r rune) bool {
+	return 0x3000 <= r && r < 0xa640
 }
 
 // prefix returns the lowered form of t[:n], without looking at the text
@@ -159,6 +172,14 @@ func joinFields(s string) string {
 	b := make([]byte, 0, len(s))
 	start := -1 // where the current word began
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf && !asciiSpace[c] {
+			// an ASCII byte of a word, the common case, tested inline
+			if start < 0 {
+				start = i
+			}
+			i++
+			continue
+		}
 		sp, size := spaceAt(s, i)
 		if sp {
 			if start >= 0 {
@@ -190,6 +211,12 @@ func joinFields(s string) string {
 func folded(s string) bool {
 	prevSpace := true // at the start, a space is not allowed
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf && !asciiSpace[c] {
+			// an ASCII byte of a word, the common case, tested inline
+			prevSpace = false
+			i++
+			continue
+		}
 		sp, size := spaceAt(s, i)
 		if sp {
 			if prevSpace || s[i] != ' ' {

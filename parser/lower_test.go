@@ -4,6 +4,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestToLowerIsStringsToLower(t *testing.T) {
@@ -92,6 +94,14 @@ func TestIndexFold(t *testing.T) {
 		}
 		if got := x.search(); isASCII(s) && got != s || !isASCII(s) && got != l {
 			t.Fatalf("search(%q) = %q", s, got)
+		}
+	}
+}
+
+func TestNoCase(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if noCase(r) && (unicode.ToLower(r) != r || r == utf8.RuneError) {
+			t.Fatalf("noCase(%U), but unicode.ToLower gives %U", r, unicode.ToLower(r))
 		}
 	}
 }
