@@ -70,7 +70,7 @@ func (s *scan) decide() *Bounce {
 	if looksLikeBounce(s.top, b.Subject, found.bounce) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)
-		b.Recipients = s.freeText(b, text)
+		b.Recipients = s.freeText(b, text, found.delay)
 		if len(b.Recipients) > 0 {
 			return b
 		}

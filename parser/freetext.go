@@ -260,13 +260,15 @@ var remoteHostRe = regexp.MustCompile(`(?i)(?:\bhost|remote server|mail server|\
 var delayPhrases = []string{"has been delayed", "will be retried", "will continue to try", "still trying",
 	"not yet been delivered", "delivery is delayed", "temporarily deferred", "warning: message", "delay"}
 
-// delayWords holds a word of each of delayPhrases[:5].
+// delayWords holds a word of each of delayPhrases[:5]; findPhrases looks for
+// them.
 var delayWords = []string{"delayed", "retried", "continue", "trying", "yet"}
 
 var delayWordMatcher = multimatch.NewFold(delayWords)
 
-// freeText reads the recipients of a free-text bounce.
-func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
+// freeText reads the recipients of a free-text bounce. delayWord is whether
+// x, when it is ASCII, has one of the delayWords (findPhrases says).
+func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 	text, ascii := x.t, x.ascii
 	ex := s.excluded(b)
 	order, blocks := recipientSegments(text, ex)
@@ -317,7 +319,7 @@ func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
 	ls := strings.ToLower(b.Subject)
 	if strings.Contains(ls, "delay") || strings.Contains(ls, "warning") {
 		action = "delayed"
-	} else if !ascii || delayWordMatcher.Any(text) {
+	} else if !ascii || delayWord {
 		// (on ASCII text, each of those phrases has its word of
 		// delayWords in the text as it is, before folding)
 		lt := toLower(whole)

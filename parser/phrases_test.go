@@ -199,7 +199,11 @@ func TestPhraseSearchesAgree(t *testing.T) {
 		mark := originalMarkerRef(x)
 		text := reportText(x, mark)
 		f := findPhrases(x)
-		if f.mark != mark || f.text != text || f.bounce != bouncePhraseRef(strings.ToLower(text.t)) ||
+		delay := false
+		for _, w := range delayWords {
+			delay = delay || text.ascii && strings.Contains(strings.ToLower(text.t), w)
+		}
+		if f.mark != mark || f.text != text || f.bounce != bouncePhraseRef(strings.ToLower(text.t)) || f.delay != delay ||
 			mtaOf(top, f.mta) != detectMTARef(top, text) {
 			t.Fatalf("findPhrases(%q) = %+v", s, f)
 		}
@@ -211,7 +215,11 @@ func TestPhraseSearchesAgree(t *testing.T) {
 
 func TestDelayWords(t *testing.T) {
 	for _, p := range delayPhrases[:5] {
-		if !delayWordMatcher.Any(p) {
+		found := false
+		for _, w := range delayWords {
+			found = found || strings.Contains(p, w)
+		}
+		if !found {
 			t.Errorf("no word of delayWords in %q", p)
 		}
 	}

@@ -229,14 +229,15 @@ var originalMarkers = []string{
 
 var originalMarkerMatcher = multimatch.NewFold(originalMarkers)
 
-// textMatcher finds the originalMarkers, the mtaSignatures and the
-// bouncePhrases, in this order, in one pass.
+// textMatcher finds the originalMarkers, the mtaSignatures, the
+// bouncePhrases and the delayWords, in this order, in one pass.
 var textMatcher = func() *multimatch.Matcher {
 	ps := append([]string(nil), originalMarkers...)
 	for _, sig := range mtaSignatures {
 		ps = append(ps, sig.phrase)
 	}
-	return multimatch.NewFold(append(ps, bouncePhrases...))
+	ps = append(ps, bouncePhrases...)
+	return multimatch.NewFold(append(ps, delayWords...))
 }()
 
 // finds is what the phrase tables find in the text of a message.
@@ -245,6 +246,7 @@ type finds struct {
 	text   lowered // reportText(all, mark)
 	mta    int     // mtaMatcher.First(text.search())
 	bounce bool    // bouncePhrase(text.search())
+	delay  bool    // text.ascii && delayWordMatcher.Any(text.t)
 }
 
 // findPhrases looks for the original markers in all, and for the MTA
@@ -256,7 +258,8 @@ func findPhrases(all lowered) finds {
 		// lower-cased anew
 		mark := originalMarker(all)
 		text := reportText(all, mark)
-		return finds{mark, text, mtaMatcher.First(text.search()), bouncePhrase(text.search())}
+		return finds{mark: mark, text: text, mta: mtaMatcher.First(text.search()),
+			bounce: bouncePhrase(text.search()), delay: text.ascii && delayWordMatcher.Any(text.t)}
 	}
 	var buf [256]int // room for the two lanes of Ends
 	ends := textMatcher.Ends(all.t, buf[:0], len(originalMarkers))
@@ -281,9 +284,16 @@ func findPhrases(all lowered) finds {
 			break
 		}
 	}
-	for _, e := range ends[len(mtaSignatures):] {
+	ends = ends[len(mtaSignatures):]
+	for _, e := range ends[:len(bouncePhrases)] {
 		if e >= 0 && e <= n {
 			f.bounce = true
+			break
+		}
+	}
+	for _, e := range ends[len(bouncePhrases):] {
+		if e >= 0 && e <= n {
+			f.delay = true
 			break
 		}
 	}
