@@ -52,12 +52,32 @@ func searchForm(s string) string {
 }
 
 // indexFold is strings.Index(strings.ToLower(s), p) for an ASCII text s and
-// a lower-case ASCII phrase p that starts with a letter.
+// a lower-case ASCII phrase p that starts with a letter. The candidates are
+// found with strings.IndexByte on a byte of p that has no case, when there
+// is one.
 func indexFold(s, p string) int {
-	for i := 0; i+len(p) <= len(s); i++ {
-		if s[i]|0x20 == p[0] && hasPrefixFold(s, i, p) {
+	k := caselessAt(p)
+	if k < 0 {
+		for i := 0; i+len(p) <= len(s); i++ {
+			if s[i]|0x20 == p[0] && hasPrefixFold(s, i, p) {
+				return i
+			}
+		}
+		return -1
+	}
+	for from := k; from < len(s); {
+		j := strings.IndexByte(s[from:], p[k])
+		if j < 0 {
+			return -1
+		}
+		i := from + j - k // where p would start
+		if i+len(p) > len(s) {
+			return -1
+		}
+		if hasPrefixFold(s, i, p) {
 			return i
 		}
+		from += j + 1
 	}
 	return -1
 }
@@ -65,9 +85,34 @@ func indexFold(s, p string) int {
 // lastIndexFold is strings.LastIndex(strings.ToLower(s), p) for an ASCII
 // text s and a lower-case ASCII phrase p that starts with a letter.
 func lastIndexFold(s, p string) int {
-	for i := len(s) - len(p); i >= 0; i-- {
-		if s[i]|0x20 == p[0] && hasPrefixFold(s, i, p) {
+	k := caselessAt(p)
+	if k < 0 {
+		for i := len(s) - len(p); i >= 0; i-- {
+			if s[i]|0x20 == p[0] && hasPrefixFold(s, i, p) {
+				return i
+			}
+		}
+		return -1
+	}
+	for end := len(s); ; {
+		j := strings.LastIndexByte(s[:end], p[k])
+		if j < k {
+			return -1
+		}
+		i := j - k // where p would start
+		if i+len(p) <= len(s) && hasPrefixFold(s, i, p) {
 			return i
+		}
+		end = j
+	}
+}
+
+// caselessAt returns the index of the first byte of p that is not a letter
+// (and so is matched only by itself), or -1.
+func caselessAt(p string) int {
+	for k := 0; k < len(p); k++ {
+		if c := p[k]; !('a' <= c && c <= 'z') {
+			return k
 		}
 	}
 	return -1
