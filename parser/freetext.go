@@ -240,7 +240,7 @@ func (s *scan) excluded(b *Bounce) map[string]bool {
 		ex[a] = true
 	}
 	for _, f := range s.original {
-		if strings.EqualFold(f.Name, "Return-Path") || strings.EqualFold(f.Name, "Sender") {
+		if nameEq(f.Name, "Return-Path") || nameEq(f.Name, "Sender") {
 			if a := addrOf(f.Value); a != "" {
 				ex[a] = true
 			}

@@ -186,7 +186,7 @@ func cutLine(b []byte) (line, rest []byte) {
 // fieldsGet returns the value of the first field named name (case-insensitive).
 func fieldsGet(fs []Field, name string) string {
 	for _, f := range fs {
-		if strings.EqualFold(f.Name, name) {
+		if nameEq(f.Name, name) {
 			return f.Value
 		}
 	}
@@ -215,12 +215,20 @@ func normalizeNewlines(b []byte) []byte {
 	}
 }
 
+// nameEq is strings.EqualFold(n, name) for a field name n and an ASCII
+// name: field names are ASCII (readFields and topFields take no other, see
+// isFieldName), and ASCII strings of different lengths never fold to each
+// other, so the lengths are compared first, sparing most of the calls.
+func nameEq(n, name string) bool {
+	return len(n) == len(name) && strings.EqualFold(n, name)
+}
+
 // nameIs reports whether the field name n is one of the lower-case names,
 // ignoring case. Field names are ASCII (see isFieldName), for which this is
 // strings.ToLower(n) == name, without the copy.
 func nameIs(n string, names ...string) bool {
 	for _, name := range names {
-		if strings.EqualFold(n, name) {
+		if nameEq(n, name) {
 			return true
 		}
 	}
@@ -231,7 +239,7 @@ func nameIs(n string, names ...string) bool {
 // names the parser looks for, and "" otherwise, without a copy.
 func knownName(n string) string {
 	for _, k := range knownNames {
-		if strings.EqualFold(n, k) {
+		if nameEq(n, k) {
 			return k
 		}
 	}

@@ -105,3 +105,42 @@ func TestNoCase(t *testing.T) {
 		}
 	}
 }
+
+func TestIsASCII(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for n := 0; n < 20000; n++ {
+		b := make([]byte, rng.Intn(40))
+		for i := range b {
+			b[i] = byte(rng.Intn(128))
+		}
+		if len(b) > 0 && n%2 == 0 {
+			b[rng.Intn(len(b))] |= 0x80
+		}
+		s := string(b)
+		want := true
+		for _, c := range []byte(s) {
+			want = want && c < 0x80
+		}
+		if isASCII(s) != want {
+			t.Fatalf("isASCII(%q) = %v", s, !want)
+		}
+	}
+}
+
+// nameEq against strings.EqualFold, on the field names readFields and
+// topFields take: ASCII ones, since isFieldName refuses others.
+func TestNameEq(t *testing.T) {
+	names := []string{"From", "from", "FROM", "Fro", "X-Failed-Recipients", "x-failed-recipients", "To", "to:", "k", "K", "s", "S", "Subject", "subjecT", ""}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := nameEq(a, b), strings.EqualFold(a, b); got != want {
+				t.Errorf("nameEq(%q, %q) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+	for _, n := range []string{"K\u212a", "\u212a", "\u017fubject", "Fröm"} {
+		if isFieldName([]byte(n)) {
+			t.Errorf("isFieldName(%q): a field name that is not ASCII", n)
+		}
+	}
+}

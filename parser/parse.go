@@ -355,7 +355,7 @@ func splitDSNBlock(fs []Field) [][]Field {
 	start := 0
 	var hasFinal, hasOrig, hasMTA bool // the part has these fields
 	for i, f := range fs {
-		final, orig := strings.EqualFold(f.Name, "final-recipient"), strings.EqualFold(f.Name, "original-recipient")
+		final, orig := nameEq(f.Name, "final-recipient"), nameEq(f.Name, "original-recipient")
 		if final || orig {
 			has := final && hasFinal || orig && hasOrig
 			if i > start && (has || hasMTA && !hasFinal && !hasOrig) {
@@ -366,7 +366,7 @@ func splitDSNBlock(fs []Field) [][]Field {
 		}
 		hasFinal = hasFinal || final
 		hasOrig = hasOrig || orig
-		hasMTA = hasMTA || strings.EqualFold(f.Name, "reporting-mta")
+		hasMTA = hasMTA || nameEq(f.Name, "reporting-mta")
 	}
 	return append(out, fs[start:])
 }
