@@ -161,30 +161,34 @@ func lowerASCII(s string) (string, bool) {
 // the bulk of most texts.
 func lowerMixed(s string) string {
 	b := make([]byte, 0, len(s)+utf8.UTFMax)
+	done := 0 // s[:done] is in b; the bytes from done on that do not change are copied in runs
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+				b = append(b, s[done:i]...)
+				b = append(b, c+'a'-'A')
+				done = i + 1
 			}
-			b = append(b, c)
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if noCase(r) {
-			// CJK and the like: no case, no table search
-			b = append(b, s[i:i+size]...)
-			i += size
+		if 0xe3 <= c && c <= 0xe9 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 {
+			// a rune from U+3000 to U+9FFF (kana, CJK, ...): no case
+			i += 3
 			continue
 		}
-		if l := unicode.ToLower(r); l != r || r == utf8.RuneError && size == 1 {
-			b = utf8.AppendRune(b, l)
-		} else {
-			b = append(b, s[i:i+size]...)
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !noCase(r) {
+			if l := unicode.ToLower(r); l != r || r == utf8.RuneError && size == 1 {
+				b = append(b, s[done:i]...)
+				b = utf8.AppendRune(b, l)
+				done = i + size
+			}
 		}
 		i += size
 	}
+	b = append(b, s[done:]...)
 	if len(b) == 0 {
 		return ""
 	}

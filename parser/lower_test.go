@@ -50,7 +50,8 @@ func TestJoinFieldsIsJoinOfFields(t *testing.T) {
 // bytes that are not UTF-8 (stray, surrogate, overlong, out of range).
 func TestLowerMixedIsStringsToLower(t *testing.T) {
 	alpha := []string{"a", "Z", "@", " ", "É", "é", "İ", "\u212a", "ẞ", "Σ", "ǅ", "Ⱥ", "ȿ", "\uFFFD", "日",
-		"\U0001F600", "\U00010400", "\xff", "\x80", "\xc2", "\xed\xa0\x80", "\xc0\x80", "\xf4\x90\x80\x80", "\xe6\x97"}
+		"\U0001F600", "\U00010400", "\xff", "\x80", "\xc2", "\xed\xa0\x80", "\xc0\x80", "\xf4\x90\x80\x80", "\xe6\x97",
+		"\u3000", "\u9fff", "\ua000", "\ua640", "\xe3\x80", "\xe9", "\xbf"}
 	rng := rand.New(rand.NewSource(5))
 	for n := 0; n < 20000; n++ {
 		var b strings.Builder
