@@ -449,26 +449,13 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 	m := &r.Match
 	var hit Hit
 	// Conditions on a word of the subject, compared case-insensitively.
-	for _, c := range [...]struct {
-		list  []string
-		value string
-		field string
-	}{
-		{m.Kind, s.Kind, "kind"},
-		{m.DiagnosticType, s.DiagType, "diagnostic_type"},
-		{m.Category, s.Category, "category"},
-		{m.Command, s.Command, "command"},
-		{m.Action, s.Action, "action"},
-		{m.Decoder, s.Decoder, "decoder"},
-	} {
-		if len(c.list) == 0 {
-			continue
-		}
-		v, ok := anyEqual(c.list, c.value)
-		if !ok {
-			return hit, false
-		}
-		hit = Hit{c.field, v}
+	if !wordHolds(m.Kind, s.Kind, "kind", &hit) ||
+		!wordHolds(m.DiagnosticType, s.DiagType, "diagnostic_type", &hit) ||
+		!wordHolds(m.Category, s.Category, "category", &hit) ||
+		!wordHolds(m.Command, s.Command, "command", &hit) ||
+		!wordHolds(m.Action, s.Action, "action", &hit) ||
+		!wordHolds(m.Decoder, s.Decoder, "decoder", &hit) {
+		return hit, false
 	}
 	if len(m.RemoteMTA) > 0 {
 		h, ok := anyHost(m.RemoteMTA, s.RemoteMTA)
@@ -529,6 +516,20 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 		hit = Hit{"phrases", phrase}
 	}
 	return hit, true
+}
+
+// wordHolds checks a condition on a word of the subject: it holds when the
+// list is empty, or when one of its entries is the value (see anyEqual),
+// which then becomes the hit.
+func wordHolds(list []string, value, field string, hit *Hit) bool {
+	if len(list) == 0 {
+		return true
+	}
+	v, ok := anyEqual(list, value)
+	if ok {
+		*hit = Hit{field, v}
+	}
+	return ok
 }
 
 // searchPhrases is entry.phrases without an index: it searches the text.
