@@ -162,7 +162,9 @@ var crlf = []byte("\r\n")
 var blankLine = []byte("\n\n")
 
 func isFieldName(b []byte) bool {
-	b = bytes.TrimRight(b, " \t")
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1] // bytes.TrimRight(b, " \t"), without its cutset
+	}
 	if len(b) == 0 || len(b) > 80 {
 		return false
 	}
