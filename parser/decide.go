@@ -168,6 +168,20 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 		}
 		return blocks
 	}
+	// Whether the report text names an SMTP command (commandPatterns) at
+	// all: a recipient's piece is made of its lines, and names none when
+	// the text names none (no phrase holds a line end), so the pieces are
+	// not needed to look for one. 0: not known yet, 1: yes, -1: no.
+	textCommand := 0
+	hasCommand := func() bool {
+		if textCommand == 0 {
+			textCommand = -1
+			if commandMatcher.Any(text.search()) {
+				textCommand = 1
+			}
+		}
+		return textCommand > 0
+	}
 	for _, fs := range rcpts {
 		final := addrOf(stripType(fieldsGet(fs, "Final-Recipient")))
 		orig := addrOf(stripType(fieldsGet(fs, "Original-Recipient")))
@@ -233,7 +247,7 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 			r.ReplyCode = transcriptReply(text.t, r.Status[0])
 		}
 		r.Command = commandOf(r.Diagnostic)
-		if r.Command == "" {
+		if r.Command == "" && hasCommand() {
 			if blk, ok := textBlock()[final]; ok {
 				r.Command = commandOf(blk)
 			}

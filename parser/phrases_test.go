@@ -392,3 +392,20 @@ func TestCommandOf(t *testing.T) {
 		}
 	}
 }
+
+// decideDSN looks for a command in a recipient's piece of the report text
+// only when the text names one: a piece, made of the text's lines, never
+// names one the text does not.
+func TestNoCommandInPiecesOfTextWithout(t *testing.T) {
+	texts := phraseTestTexts(t)
+	for _, s := range texts {
+		if commandMatcher.Any(lowerText(s).search()) {
+			continue
+		}
+		for a, blk := range textBlocks(s, nil) {
+			if c := commandOf(blk); c != "" {
+				t.Fatalf("the piece of %q in %q names %s, the text none", a, s, c)
+			}
+		}
+	}
+}
