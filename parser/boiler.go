@@ -63,13 +63,13 @@ var boilerplate = []string{
 	"did not reach the following recipient(s):",
 }
 
-var boilerplateMatcher = multimatch.New(boilerplate)
+var boilerplateMatcher = multimatch.NewFold(boilerplate)
 
 // stripBoilerplate removes the writer's set phrases from a folded diagnostic.
 // When nothing would remain, the text is kept as it was.
 func stripBoilerplate(d string) string {
-	l := toLower(d)
-	var cut [][3]int // start, end, phrase
+	l := searchForm(d) // for boilerplateMatcher, which folds ASCII case
+	var cut [][3]int   // start, end, phrase
 	// Each phrase is cut where it occurs, from the end of its previous cut
 	// on; the occurrences of one phrase come in the order of the text.
 	var buf [8]multimatch.Match

@@ -34,7 +34,8 @@ func TestParseDateFastPath(t *testing.T) {
 		"Thu, 29 Apr 2019 23:34:45 +0900 (JST", "Thu, 29 Apr 2019 23:34:45 +0900 (J(S)T)", "Thu, 29 Apr 2019 23:34:45 +0900 (J\\ST)",
 		"Thu, 29 Apr 2019 23:34:45 +0900 (JST) x", "Thu, 29 Apr 2019 23:34:45 +0900 ()", "Thu, 29 Apr 2019 23:34 -0800 (PST)",
 		"Thu, 29 Apr 2019 23:34:45 -08000 (PST)", "Thu, 29-Apr-2019 23:34:45 +0900 (JST)", "Thu, 29 Apr 2019 23:34:45 +09 (JST)",
-		"Thu, 29 Apr 2019 23:34:45 +0900 (JST)\r", "Mon, 2 Jan 2006 15:04:05 +9900 (X)"}
+		"Thu, 29 Apr 2019 23:34:45 +0900 (JST)\r", "Mon, 2 Jan 2006 15:04:05 +9900 (X)", "Mon, 2 Jan 2006 15:04:05 (-0700)",
+		"Mon, 2 Jan 2006 (15:04:05) -0700", "(Mon), 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05.5 -0700 (X)", "Mon, 2 Jan 2006 15:04:05.5 -0700"}
 	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*", "*"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -53,6 +54,23 @@ func TestParseDateFastPath(t *testing.T) {
 		got, want := parseDate(d), parseDateSlow(d)
 		if !got.Equal(want) || got.Location().String() != want.Location().String() || got.String() != want.String() {
 			t.Fatalf("parseDate(%q) = %v, want %v", d, got, want)
+		}
+	}
+}
+
+// The layout parseDate tries first takes no "(": a value with one fails it.
+func TestDateLayoutTakesNoParen(t *testing.T) {
+	for _, v := range []string{"Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05.25 -0700", "Mon,  2 Jan 2006 15:04:05 +0000"} {
+		if _, err := time.Parse(rfc5322Date, v); err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		for i := 0; i <= len(v); i++ {
+			for _, p := range []string{"(", "( ", " (", "(X)"} {
+				w := v[:i] + p + v[i:]
+				if _, err := time.Parse(rfc5322Date, w); err == nil {
+					t.Fatalf("time.Parse took %q", w)
+				}
+			}
 		}
 	}
 }

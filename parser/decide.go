@@ -70,7 +70,7 @@ func (s *scan) decide() *Bounce {
 	if looksLikeBounce(s.top, b.Subject, found.bounce) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)
-		b.Recipients = s.freeText(b, text)
+		b.Recipients = s.freeText(b, text, found.delay)
 		if len(b.Recipients) > 0 {
 			return b
 		}
@@ -159,14 +159,36 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 	if mta := mtaOf(s.top, mtaFirst); mta != "" {
 		b.Decoder = mta
 	}
-	blocks := textBlocks(text.t, b)
+	// the report text's piece for each recipient it names, read only
+	// when some recipient needs it
+	var blocks map[string]string
+	textBlock := func() map[string]string {
+		if blocks == nil {
+			blocks = textBlocks(text.t, b)
+		}
+		return blocks
+	}
+	// Whether the report text names an SMTP command (commandPatterns) at
+	// all: a recipient's piece is made of its lines, and names none when
+	// the text names none (no phrase holds a line end), so the pieces are
+	// not needed to look for one. 0: not known yet, 1: yes, -1: no.
+	textCommand := 0
+	hasCommand := func() bool {
+		if textCommand == 0 {
+			textCommand = -1
+			if commandMatcher.Any(text.search()) {
+				textCommand = 1
+			}
+		}
+		return textCommand > 0
+	}
 	for _, fs := range rcpts {
 		final := addrOf(stripType(fieldsGet(fs, "Final-Recipient")))
 		orig := addrOf(stripType(fieldsGet(fs, "Original-Recipient")))
 		if final == "" {
 			final = orig
 		}
-		if final == "" && len(rcpts) == 1 && len(blocks) == 1 {
+		if final == "" && len(rcpts) == 1 && len(textBlock()) == 1 {
 			// a Final-Recipient that is no address ("@mx.example"): the
 			// text names the one recipient
 			for a := range blocks {
@@ -192,7 +214,7 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 			r.DiagnosticType = strings.ToLower(strings.TrimSpace(t))
 		}
 		if diag == "" {
-			if blk, ok := blocks[final]; ok {
+			if blk, ok := textBlock()[final]; ok {
 				diag = blk
 			} else if len(rcpts) == 1 && len(blocks) == 1 {
 				for _, v := range blocks {
@@ -215,7 +237,7 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 		r.ReplyCode, r.Status = codesFrom(r.Diagnostic, status)
 		if r.ReplyCode == "" {
 			// Some MTAs put the SMTP code only in the human-readable part.
-			if blk, ok := blocks[final]; ok {
+			if blk, ok := textBlock()[final]; ok {
 				r.ReplyCode, _ = codesFrom(blk, r.Status)
 			}
 		}
@@ -225,8 +247,8 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 			r.ReplyCode = transcriptReply(text.t, r.Status[0])
 		}
 		r.Command = commandOf(r.Diagnostic)
-		if r.Command == "" {
-			if blk, ok := blocks[final]; ok {
+		if r.Command == "" && hasCommand() {
+			if blk, ok := textBlock()[final]; ok {
 				r.Command = commandOf(blk)
 			}
 		}

@@ -240,7 +240,7 @@ func (s *scan) excluded(b *Bounce) map[string]bool {
 		ex[a] = true
 	}
 	for _, f := range s.original {
-		if strings.EqualFold(f.Name, "Return-Path") || strings.EqualFold(f.Name, "Sender") {
+		if nameEq(f.Name, "Return-Path") || nameEq(f.Name, "Sender") {
 			if a := addrOf(f.Value); a != "" {
 				ex[a] = true
 			}
@@ -260,14 +260,16 @@ var remoteHostRe = regexp.MustCompile(`(?i)(?:\bhost|remote server|mail server|\
 var delayPhrases = []string{"has been delayed", "will be retried", "will continue to try", "still trying",
 	"not yet been delivered", "delivery is delayed", "temporarily deferred", "warning: message", "delay"}
 
-// delayWords holds a word of each of delayPhrases[:5].
+// delayWords holds a word of each of delayPhrases[:5]; findPhrases looks for
+// them.
 var delayWords = []string{"delayed", "retried", "continue", "trying", "yet"}
 
-var delayWordMatcher = multimatch.New(delayWords)
+var delayWordMatcher = multimatch.NewFold(delayWords)
 
-// freeText reads the recipients of a free-text bounce.
-func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
-	text, l, ascii := x.t, x.l, x.ascii
+// freeText reads the recipients of a free-text bounce. delayWord is whether
+// x, when it is ASCII, has one of the delayWords (findPhrases says).
+func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
+	text, ascii := x.t, x.ascii
 	ex := s.excluded(b)
 	order, blocks := recipientSegments(text, ex)
 	if len(order) == 0 && fieldsGet(s.top, "X-Failed-Recipients") == "" {
@@ -317,7 +319,7 @@ func (s *scan) freeText(b *Bounce, x lowered) []Recipient {
 	ls := strings.ToLower(b.Subject)
 	if strings.Contains(ls, "delay") || strings.Contains(ls, "warning") {
 		action = "delayed"
-	} else if !ascii || delayWordMatcher.Any(l) {
+	} else if !ascii || delayWord {
 		// (on ASCII text, each of those phrases has its word of
 		// delayWords in the text as it is, before folding)
 		lt := toLower(whole)

@@ -97,7 +97,7 @@ func topFields(data []byte, h *message.Header) (top []Field, rest []byte, ok boo
 		var name, first []byte
 		val = val[:0]
 		for k := 0; len(raw) > 0; k++ {
-			line, more, _ := bytes.Cut(raw, crlf)
+			line, more := cutCRLF(raw)
 			raw = more
 			// the line must be the one at pos in data
 			end := pos + len(line)
@@ -157,12 +157,29 @@ func topFields(data []byte, h *message.Header) (top []Field, rest []byte, ok boo
 	return nil, nil, false
 }
 
-var crlf = []byte("\r\n")
+// cutCRLF is bytes.Cut(b, []byte("\r\n")) without its found result: the
+// CR is found with IndexByte, cheaper on the short lines of a header than
+// bytes.Index.
+func cutCRLF(b []byte) (before, after []byte) {
+	for from := 0; ; {
+		i := bytes.IndexByte(b[from:], '\r')
+		if i < 0 {
+			return b, nil
+		}
+		i += from
+		if i+1 < len(b) && b[i+1] == '\n' {
+			return b[:i], b[i+2:]
+		}
+		from = i + 1
+	}
+}
 
 var blankLine = []byte("\n\n")
 
 func isFieldName(b []byte) bool {
-	b = bytes.TrimRight(b, " \t")
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1] // bytes.TrimRight(b, " \t"), without its cutset
+	}
 	if len(b) == 0 || len(b) > 80 {
 		return false
 	}
@@ -186,7 +203,7 @@ func cutLine(b []byte) (line, rest []byte) {
 // fieldsGet returns the value of the first field named name (case-insensitive).
 func fieldsGet(fs []Field, name string) string {
 	for _, f := range fs {
-		if strings.EqualFold(f.Name, name) {
+		if nameEq(f.Name, name) {
 			return f.Value
 		}
 	}
@@ -215,12 +232,20 @@ func normalizeNewlines(b []byte) []byte {
 	}
 }
 
+// nameEq is strings.EqualFold(n, name) for a field name n and an ASCII
+// name: field names are ASCII (readFields and topFields take no other, see
+// isFieldName), and ASCII strings of different lengths never fold to each
+// other, so the lengths are compared first, sparing most of the calls.
+func nameEq(n, name string) bool {
+	return len(n) == len(name) && strings.EqualFold(n, name)
+}
+
 // nameIs reports whether the field name n is one of the lower-case names,
 // ignoring case. Field names are ASCII (see isFieldName), for which this is
 // strings.ToLower(n) == name, without the copy.
 func nameIs(n string, names ...string) bool {
 	for _, name := range names {
-		if strings.EqualFold(n, name) {
+		if nameEq(n, name) {
 			return true
 		}
 	}
@@ -231,7 +256,7 @@ func nameIs(n string, names ...string) bool {
 // names the parser looks for, and "" otherwise, without a copy.
 func knownName(n string) string {
 	for _, k := range knownNames {
-		if strings.EqualFold(n, k) {
+		if nameEq(n, k) {
 			return k
 		}
 	}

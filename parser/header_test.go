@@ -1,7 +1,10 @@
 package parser
 
 import (
+	"bytes"
+	"math/rand"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -27,6 +30,23 @@ func TestNormalizeNewlines(t *testing.T) {
 	} {
 		if got := string(normalizeNewlines([]byte(in))); got != want {
 			t.Errorf("normalizeNewlines(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCutCRLF(t *testing.T) {
+	pieces := []string{"a", "\r", "\n", "\r\n", "\r\r\n", " ", "b: c"}
+	rng := rand.New(rand.NewSource(9))
+	for n := 0; n < 20000; n++ {
+		var s strings.Builder
+		for k := rng.Intn(8); k > 0; k-- {
+			s.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		b := []byte(s.String())
+		before, after := cutCRLF(b)
+		wb, wa, _ := bytes.Cut(b, []byte("\r\n"))
+		if !bytes.Equal(before, wb) || !bytes.Equal(after, wa) || (after == nil) != (wa == nil) {
+			t.Fatalf("cutCRLF(%q) = %q, %q, want %q, %q", b, before, after, wb, wa)
 		}
 	}
 }

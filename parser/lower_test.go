@@ -4,10 +4,11 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
-// lowerRef is the plain definition of lowerASCII's lower case: each rune
+// lowerRef is the plain definition of the parser's lower case: each rune
 // as strings.ToLower writes it, unless that changes its length; a byte that
 // is no UTF-8 as it is.
 func lowerRef(s string) string {
@@ -60,6 +61,107 @@ func TestJoinFieldsIsJoinOfFields(t *testing.T) {
 	for _, s := range texts {
 		if got, want := joinFields(s), strings.Join(strings.Fields(s), " "); got != want {
 			t.Fatalf("joinFields(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// lowerMixed against lowerRef on texts of whole runes (upper and lower
+// case, titlecase, ones whose lower case is ASCII or longer) and of bytes
+// that are not UTF-8 (stray, surrogate, overlong, out of range).
+func TestLowerMixedIsLowerRef(t *testing.T) {
+	alpha := []string{"a", "Z", "@", " ", "É", "é", "İ", "\u212a", "ẞ", "Σ", "ǅ", "Ⱥ", "ȿ", "\uFFFD", "日",
+		"\U0001F600", "\U00010400", "\xff", "\x80", "\xc2", "\xed\xa0\x80", "\xc0\x80", "\xf4\x90\x80\x80", "\xe6\x97",
+		"\u3000", "\u9fff", "\ua000", "\ua640", "\xe3\x80", "\xe9", "\xbf"}
+	rng := rand.New(rand.NewSource(5))
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(16); k > 0; k-- {
+			b.WriteString(alpha[rng.Intn(len(alpha))])
+		}
+		s := b.String()
+		if got, want := lowerMixed(s), lowerRef(s); got != want || len(got) != len(s) {
+			t.Fatalf("lowerMixed(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// indexFold, lastIndexFold and lowered.contains against strings.Index,
+// strings.LastIndex and strings.Contains over the lower-cased text.
+func TestIndexFold(t *testing.T) {
+	phrases := []string{"final-recipient:", "reporting-mta:", "rejected", "f", "ff", "f-", "f:f", "not a member"}
+	pieces := []string{"final-", "FINAL-", "Final-Recipient:", "recipient:", "Reporting-MTA:", "reporting-mta", "REJECTED", "rejecte", "f", "F", " ", "\n", "@", "`", "É", "-", ":", "NOT A ", "member"}
+	rng := rand.New(rand.NewSource(6))
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(10); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		s := b.String()
+		x := lowerText(s)
+		l := lowerRef(s)
+		for _, p := range phrases {
+			if x.contains(p) != strings.Contains(l, p) {
+				t.Fatalf("contains(%q, %q) = %v", s, p, !strings.Contains(l, p))
+			}
+			if !isASCII(s) {
+				continue
+			}
+			if got, want := indexFold(s, p), strings.Index(l, p); got != want {
+				t.Fatalf("indexFold(%q, %q) = %d, want %d", s, p, got, want)
+			}
+			if got, want := lastIndexFold(s, p), strings.LastIndex(l, p); got != want {
+				t.Fatalf("lastIndexFold(%q, %q) = %d, want %d", s, p, got, want)
+			}
+		}
+		if got := x.search(); isASCII(s) && got != s || !isASCII(s) && got != l {
+			t.Fatalf("search(%q) = %q", s, got)
+		}
+	}
+}
+
+func TestNoCase(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if noCase(r) && (unicode.ToLower(r) != r || r == utf8.RuneError) {
+			t.Fatalf("noCase(%U), but unicode.ToLower gives %U", r, unicode.ToLower(r))
+		}
+	}
+}
+
+func TestIsASCII(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for n := 0; n < 20000; n++ {
+		b := make([]byte, rng.Intn(40))
+		for i := range b {
+			b[i] = byte(rng.Intn(128))
+		}
+		if len(b) > 0 && n%2 == 0 {
+			b[rng.Intn(len(b))] |= 0x80
+		}
+		s := string(b)
+		want := true
+		for _, c := range []byte(s) {
+			want = want && c < 0x80
+		}
+		if isASCII(s) != want {
+			t.Fatalf("isASCII(%q) = %v", s, !want)
+		}
+	}
+}
+
+// nameEq against strings.EqualFold, on the field names readFields and
+// topFields take: ASCII ones, since isFieldName refuses others.
+func TestNameEq(t *testing.T) {
+	names := []string{"From", "from", "FROM", "Fro", "X-Failed-Recipients", "x-failed-recipients", "To", "to:", "k", "K", "s", "S", "Subject", "subjecT", ""}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := nameEq(a, b), strings.EqualFold(a, b); got != want {
+				t.Errorf("nameEq(%q, %q) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+	for _, n := range []string{"K\u212a", "\u212a", "\u017fubject", "Fröm"} {
+		if isFieldName([]byte(n)) {
+			t.Errorf("isFieldName(%q): a field name that is not ASCII", n)
 		}
 	}
 }

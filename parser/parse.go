@@ -355,7 +355,7 @@ func splitDSNBlock(fs []Field) [][]Field {
 	start := 0
 	var hasFinal, hasOrig, hasMTA bool // the part has these fields
 	for i, f := range fs {
-		final, orig := strings.EqualFold(f.Name, "final-recipient"), strings.EqualFold(f.Name, "original-recipient")
+		final, orig := nameEq(f.Name, "final-recipient"), nameEq(f.Name, "original-recipient")
 		if final || orig {
 			has := final && hasFinal || orig && hasOrig
 			if i > start && (has || hasMTA && !hasFinal && !hasOrig) {
@@ -366,7 +366,7 @@ func splitDSNBlock(fs []Field) [][]Field {
 		}
 		hasFinal = hasFinal || final
 		hasOrig = hasOrig || orig
-		hasMTA = hasMTA || strings.EqualFold(f.Name, "reporting-mta")
+		hasMTA = hasMTA || nameEq(f.Name, "reporting-mta")
 	}
 	return append(out, fs[start:])
 }
@@ -455,9 +455,13 @@ func parseDate(v string) time.Time {
 		// The common "Mon, 2 Jan 2006 15:04:05 -0700": when this layout reads
 		// the whole value, it is the one mail.ParseDate would settle on (the
 		// layouts it tries before it all begin with a digit), and the twenty
-		// four failed tries, each allocating its error, are spared.
-		if t, err := time.Parse(rfc5322Date, v); err == nil {
-			return t
+		// four failed tries, each allocating its error, are spared. A
+		// value with a "(" (a comment) is never read whole by this layout,
+		// which has none: that try is spared too.
+		if strings.IndexByte(v, '(') < 0 {
+			if t, err := time.Parse(rfc5322Date, v); err == nil {
+				return t
+			}
 		}
 		// The same with a comment after the zone ("+0900 (JST)"): cut where
 		// mail.ParseDate cuts, when what follows is one plain comment it

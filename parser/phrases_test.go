@@ -23,7 +23,7 @@ func commandOfRef(diag string) string {
 }
 
 func originalMarkerRef(x lowered) int {
-	t, l := x.t, x.l
+	t, l := x.t, lowerRef(x.t)
 	best := -1
 	for _, m := range originalMarkers {
 		h := l
@@ -54,7 +54,7 @@ func bouncePhraseRef(l string) bool {
 
 func detectMTARef(top []Field, text lowered) string {
 	for _, sig := range mtaSignatures {
-		if strings.Contains(text.l, sig.phrase) {
+		if strings.Contains(lowerRef(text.t), sig.phrase) {
 			return sig.mta
 		}
 	}
@@ -189,7 +189,7 @@ func TestPhraseSearchesAgree(t *testing.T) {
 		if got, want := originalMarker(x), originalMarkerRef(x); got != want {
 			t.Fatalf("originalMarker(%q) = %d, want %d", s, got, want)
 		}
-		if got, want := bouncePhrase(x.l), bouncePhraseRef(x.l); got != want {
+		if got, want := bouncePhrase(x.search()), bouncePhraseRef(lowerRef(s)); got != want {
 			t.Fatalf("bouncePhrase(%q) = %v, want %v", s, got, want)
 		}
 		top := []Field{{"Received", "from mx.yahoo.com by gmx.net"}, {"From", s}}
@@ -199,7 +199,11 @@ func TestPhraseSearchesAgree(t *testing.T) {
 		mark := originalMarkerRef(x)
 		text := reportText(x, mark)
 		f := findPhrases(x)
-		if f.mark != mark || f.text != text || f.bounce != bouncePhraseRef(text.l) ||
+		delay := false
+		for _, w := range delayWords {
+			delay = delay || text.ascii && strings.Contains(lowerRef(text.t), w)
+		}
+		if f.mark != mark || f.text != text || f.bounce != bouncePhraseRef(lowerRef(text.t)) || f.delay != delay ||
 			mtaOf(top, f.mta) != detectMTARef(top, text) {
 			t.Fatalf("findPhrases(%q) = %+v", s, f)
 		}
@@ -211,7 +215,11 @@ func TestPhraseSearchesAgree(t *testing.T) {
 
 func TestDelayWords(t *testing.T) {
 	for _, p := range delayPhrases[:5] {
-		if !delayWordMatcher.Any(p) {
+		found := false
+		for _, w := range delayWords {
+			found = found || strings.Contains(p, w)
+		}
+		if !found {
 			t.Errorf("no word of delayWords in %q", p)
 		}
 	}
@@ -381,6 +389,23 @@ func TestCommandOf(t *testing.T) {
 	} {
 		if got := commandOf(diag); got != want {
 			t.Errorf("commandOf(%q) = %q, want %q", diag, got, want)
+		}
+	}
+}
+
+// decideDSN looks for a command in a recipient's piece of the report text
+// only when the text names one: a piece, made of the text's lines, never
+// names one the text does not.
+func TestNoCommandInPiecesOfTextWithout(t *testing.T) {
+	texts := phraseTestTexts(t)
+	for _, s := range texts {
+		if commandMatcher.Any(lowerText(s).search()) {
+			continue
+		}
+		for a, blk := range textBlocks(s, nil) {
+			if c := commandOf(blk); c != "" {
+				t.Fatalf("the piece of %q in %q names %s, the text none", a, s, c)
+			}
 		}
 	}
 }

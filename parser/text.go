@@ -178,7 +178,7 @@ var commandPatterns = []struct{ phrase, cmd string }{
 
 // commandOf tells which SMTP command a diagnostic answered, where it says.
 func commandOf(diag string) string {
-	if i := commandMatcher.First(toLower(diag)); i >= 0 {
+	if i := commandMatcher.First(searchForm(diag)); i >= 0 {
 		return commandPatterns[i].cmd
 	}
 	return ""
@@ -190,7 +190,7 @@ var commandMatcher = func() *multimatch.Matcher {
 	for i, p := range commandPatterns {
 		ps[i] = p.phrase
 	}
-	return multimatch.New(ps)
+	return multimatch.NewFold(ps)
 }()
 
 // Markers that start a quoted copy of the original message in a free-text
@@ -227,24 +227,26 @@ var originalMarkers = []string{
 	"esta é uma cópia da mensagem",
 }
 
-var originalMarkerMatcher = multimatch.New(originalMarkers)
+var originalMarkerMatcher = multimatch.NewFold(originalMarkers)
 
-// textMatcher finds the originalMarkers, the mtaSignatures and the
-// bouncePhrases, in this order, in one pass.
+// textMatcher finds the originalMarkers, the mtaSignatures, the
+// bouncePhrases and the delayWords, in this order, in one pass.
 var textMatcher = func() *multimatch.Matcher {
 	ps := append([]string(nil), originalMarkers...)
 	for _, sig := range mtaSignatures {
 		ps = append(ps, sig.phrase)
 	}
-	return multimatch.New(append(ps, bouncePhrases...))
+	ps = append(ps, bouncePhrases...)
+	return multimatch.NewFold(append(ps, delayWords...))
 }()
 
 // finds is what the phrase tables find in the text of a message.
 type finds struct {
 	mark   int     // originalMarker(all)
 	text   lowered // reportText(all, mark)
-	mta    int     // mtaMatcher.First(text.l)
-	bounce bool    // bouncePhrase(text.l)
+	mta    int     // mtaMatcher.First(text.search())
+	bounce bool    // bouncePhrase(text.search())
+	delay  bool    // text.ascii && delayWordMatcher.Any(text.t)
 }
 
 // findPhrases looks for the original markers in all, and for the MTA
@@ -256,10 +258,11 @@ func findPhrases(all lowered) finds {
 		// lower-cased anew
 		mark := originalMarker(all)
 		text := reportText(all, mark)
-		return finds{mark, text, mtaMatcher.First(text.l), bouncePhrase(text.l)}
+		return finds{mark: mark, text: text, mta: mtaMatcher.First(text.search()),
+			bounce: bouncePhrase(text.search()), delay: text.ascii && delayWordMatcher.Any(text.t)}
 	}
 	var buf [256]int // room for the two lanes of Ends
-	ends := textMatcher.Ends(all.l, buf[:0], len(originalMarkers))
+	ends := textMatcher.Ends(all.t, buf[:0], len(originalMarkers))
 	best := -1 // the earliest marker
 	for id, p := range originalMarkers {
 		if e := ends[id]; e >= 0 && (best < 0 || e-len(p) < best) {
@@ -273,7 +276,7 @@ func findPhrases(all lowered) finds {
 	}
 	f := finds{mark: mark, text: reportText(all, mark), mta: -1}
 	// the phrases that end in the report text, which the scan saw whole
-	n := len(f.text.l)
+	n := len(f.text.t)
 	ends = ends[len(originalMarkers):]
 	for k := range mtaSignatures {
 		if e := ends[k]; e >= 0 && e <= n {
@@ -281,9 +284,16 @@ func findPhrases(all lowered) finds {
 			break
 		}
 	}
-	for _, e := range ends[len(mtaSignatures):] {
+	ends = ends[len(mtaSignatures):]
+	for _, e := range ends[:len(bouncePhrases)] {
 		if e >= 0 && e <= n {
 			f.bounce = true
+			break
+		}
+	}
+	for _, e := range ends[len(bouncePhrases):] {
+		if e >= 0 && e <= n {
+			f.delay = true
 			break
 		}
 	}
@@ -294,7 +304,7 @@ func findPhrases(all lowered) finds {
 func originalMarker(x lowered) int {
 	t := x.t
 	// the earliest marker counts
-	best, _ := originalMarkerMatcher.Leftmost(x.l)
+	best, _ := originalMarkerMatcher.Leftmost(x.search())
 	if best < 0 {
 		return -1
 	}
@@ -329,12 +339,22 @@ func originalInText(t string, i int) []Field {
 // dsnInText finds RFC 3464 fields written into a text body by MTAs that do not
 // send a proper delivery-status part.
 func dsnInText(x lowered) [][]Field {
-	t, l := x.t, x.l
-	i := strings.Index(l, "final-recipient:")
-	if i < 0 {
-		return nil
+	t := x.t
+	var i, start int
+	if x.ascii {
+		i = indexFold(t, "final-recipient:")
+		if i < 0 {
+			return nil
+		}
+		start = lastIndexFold(t[:i], "reporting-mta:")
+	} else {
+		l := x.l
+		i = strings.Index(l, "final-recipient:")
+		if i < 0 {
+			return nil
+		}
+		start = strings.LastIndex(l[:i], "reporting-mta:")
 	}
-	start := strings.LastIndex(l[:i], "reporting-mta:")
 	if start < 0 || i-start > 2000 {
 		start = i
 	}
@@ -418,7 +438,7 @@ var bouncePhrases = []string{
 	"smtp error", "remote host said", "said:", "user unknown", "no such user",
 }
 
-var bouncePhraseMatcher = multimatch.New(bouncePhrases)
+var bouncePhraseMatcher = multimatch.NewFold(bouncePhrases)
 
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report.
@@ -467,15 +487,15 @@ func isListError(top []Field, subject string, text lowered) bool {
 	}
 	s := strings.ToLower(subject)
 	for _, p := range listErrorPhrases {
-		if strings.Contains(s, p) || strings.Contains(text.l, p) {
+		if strings.Contains(s, p) || text.contains(p) {
 			return true
 		}
 	}
 	return false
 }
 
-// bouncePhrase reports whether the lower-cased text l has one of the
-// bouncePhrases.
+// bouncePhrase reports whether the text l, ASCII or lower-cased, has one of
+// the bouncePhrases.
 func bouncePhrase(l string) bool {
 	return bouncePhraseMatcher.Any(l)
 }
@@ -511,12 +531,12 @@ var mtaMatcher = func() *multimatch.Matcher {
 	for i, sig := range mtaSignatures {
 		ps[i] = sig.phrase
 	}
-	return multimatch.New(ps)
+	return multimatch.NewFold(ps)
 }()
 
 // detectMTA guesses which MTA or service wrote a bounce, from its header and text.
 func detectMTA(top []Field, text lowered) string {
-	return mtaOf(top, mtaMatcher.First(text.l))
+	return mtaOf(top, mtaMatcher.First(text.search()))
 }
 
 // mtaOf is detectMTA, given which of the mtaSignatures the text has first
@@ -530,7 +550,7 @@ func mtaOf(top []Field, i int) string {
 	best := -1
 	for _, f := range top {
 		if nameIs(f.Name, "from", "received", "x-mailer", "message-id", "x-ses-outgoing", "x-mailer-daemon") {
-			if i := mtaMatcher.First(toLower(f.Value)); i >= 0 && (best < 0 || i < best) {
+			if i := mtaMatcher.First(searchForm(f.Value)); i >= 0 && (best < 0 || i < best) {
 				best = i
 			}
 		}

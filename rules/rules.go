@@ -43,6 +43,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // None, as an entry of status, reply_code, command, diagnostic_type, kind,
@@ -132,8 +133,9 @@ func (s *Subject) Prepare() {
 // "550 5.7.1 ") are dropped, so that a sentence cut across lines reads whole
 // again; codes are matched by the status and reply_code conditions.
 func Fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	// appended to a byte slice rather than a strings.Builder: one call less
+	// per byte
+	b := make([]byte, 0, len(s))
 	space := true
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -141,7 +143,7 @@ func Fold(s string) string {
 			switch c {
 			case ' ', '\t', '\n', '\r', '\f', '\v':
 				if !space {
-					b.WriteByte(' ')
+					b = append(b, ' ')
 					space = true
 				}
 				i++
@@ -157,7 +159,7 @@ func Fold(s string) string {
 			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			b.WriteByte(c)
+			b = append(b, c)
 			i++
 			continue
 		}
@@ -165,19 +167,25 @@ func Fold(s string) string {
 		i += size
 		if r == 0xa0 || r == 0x3000 {
 			if !space {
-				b.WriteByte(' ')
+				b = append(b, ' ')
 				space = true
 			}
 			continue
 		}
 		space = false
 		if l := unicode.ToLower(r); l != r {
-			b.WriteRune(l)
+			b = utf8.AppendRune(b, l)
 		} else {
-			b.WriteString(s[i-size : i])
+			b = append(b, s[i-size:i]...)
 		}
 	}
-	return strings.TrimRight(b.String(), " ")
+	for len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1] // strings.TrimRight(b, " ")
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b)) // b is not written again
 }
 
 // continuation returns the length of a reply-line marker at the start of s,
@@ -449,26 +457,13 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 	m := &r.Match
 	var hit Hit
 	// Conditions on a word of the subject, compared case-insensitively.
-	for _, c := range [...]struct {
-		list  []string
-		value string
-		field string
-	}{
-		{m.Kind, s.Kind, "kind"},
-		{m.DiagnosticType, s.DiagType, "diagnostic_type"},
-		{m.Category, s.Category, "category"},
-		{m.Command, s.Command, "command"},
-		{m.Action, s.Action, "action"},
-		{m.Decoder, s.Decoder, "decoder"},
-	} {
-		if len(c.list) == 0 {
-			continue
-		}
-		v, ok := anyEqual(c.list, c.value)
-		if !ok {
-			return hit, false
-		}
-		hit = Hit{c.field, v}
+	if !wordHolds(m.Kind, s.Kind, "kind", &hit) ||
+		!wordHolds(m.DiagnosticType, s.DiagType, "diagnostic_type", &hit) ||
+		!wordHolds(m.Category, s.Category, "category", &hit) ||
+		!wordHolds(m.Command, s.Command, "command", &hit) ||
+		!wordHolds(m.Action, s.Action, "action", &hit) ||
+		!wordHolds(m.Decoder, s.Decoder, "decoder", &hit) {
+		return hit, false
 	}
 	if len(m.RemoteMTA) > 0 {
 		h, ok := anyHost(m.RemoteMTA, s.RemoteMTA)
@@ -529,6 +524,20 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 		hit = Hit{"phrases", phrase}
 	}
 	return hit, true
+}
+
+// wordHolds checks a condition on a word of the subject: it holds when the
+// list is empty, or when one of its entries is the value (see anyEqual),
+// which then becomes the hit.
+func wordHolds(list []string, value, field string, hit *Hit) bool {
+	if len(list) == 0 {
+		return true
+	}
+	v, ok := anyEqual(list, value)
+	if ok {
+		*hit = Hit{field, v}
+	}
+	return ok
 }
 
 // searchPhrases is entry.phrases without an index: it searches the text.

@@ -2,8 +2,11 @@ package rules
 
 import (
 	"errors"
+	"math/rand"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestStatusPattern(t *testing.T) {
@@ -308,6 +311,71 @@ func TestNoneMatchesMissingValue(t *testing.T) {
 		r, _ := set.Match(&Subject{Text: "550 refused", Status: c.status, ReplyCode: c.reply, Command: c.command})
 		if got := r != nil && r.Name == "bare"; got != c.want {
 			t.Errorf("status %q reply %q command %q: matched %v, want %v", c.status, c.reply, c.command, got, c.want)
+		}
+	}
+}
+
+// foldRef is Fold as it was first written, with a strings.Builder.
+func foldRef(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := true
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			switch c {
+			case ' ', '\t', '\n', '\r', '\f', '\v':
+				if !space {
+					b.WriteByte(' ')
+					space = true
+				}
+				i++
+				continue
+			}
+			if space && '2' <= c && c <= '5' {
+				if n := continuation(s[i:]); n > 0 {
+					i += n
+					continue
+				}
+			}
+			space = false
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r == 0xa0 || r == 0x3000 {
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+			continue
+		}
+		space = false
+		if l := unicode.ToLower(r); l != r {
+			b.WriteRune(l)
+		} else {
+			b.WriteString(s[i-size : i])
+		}
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+func TestFoldAgreesWithRef(t *testing.T) {
+	pieces := []string{"a", "Z", " ", "  ", "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u3000", "550-", "550 ", "5.7.1 ", "4.2.2", "250-", "Ⱥ", "É", "\u212a", "\xff", "\xc2", "日", "x"}
+	rng := rand.New(rand.NewSource(8))
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(12); k > 0; k-- {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		s := b.String()
+		if got, want := Fold(s), foldRef(s); got != want {
+			t.Fatalf("Fold(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

@@ -117,6 +117,27 @@ func New(phrases []string) *Matcher {
 	return m
 }
 
+// NewFold builds the matcher of the phrases, which must hold no upper-case
+// ASCII letter, that also takes an upper-case ASCII letter of the text for
+// its lower-case one: a search of an ASCII text t finds what a search of
+// strings.ToLower(t) would, without lower-casing it. Other bytes are compared
+// as they are, so a text that is not all ASCII is lower-cased first, as for
+// New; the lower-cased text is searched the same by both matchers.
+func NewFold(phrases []string) *Matcher {
+	for _, p := range phrases {
+		for i := 0; i < len(p); i++ {
+			if 'A' <= p[i] && p[i] <= 'Z' {
+				panic("multimatch: upper-case phrase for NewFold: " + p)
+			}
+		}
+	}
+	m := New(phrases)
+	for c := 'A'; c <= 'Z'; c++ {
+		m.classes[c] = m.classes[c+'a'-'A']
+	}
+	return m
+}
+
 // Len returns the number of phrases.
 func (m *Matcher) Len() int { return len(m.phrases) }
 
@@ -358,11 +379,14 @@ func (m *Matcher) Ends(text string, buf []int, stopBelow int) []int {
 		off := len(text) - len(b)
 		second := buf[n:]
 		sa := int32(0)
-		for ; i < len(a) && i < stop; i++ {
-			sa = delta[sa+classes[a[i]]]
-			if off+i < stop {
-				s = delta[s+classes[b[i]]]
-			}
+		// Both lanes, while the second is before the stop (and so the
+		// first too): a2 and b2 end there, and are cut shorter when a
+		// phrase brings the stop closer.
+		lim := min(len(a), stop-off)
+		a2, b2 := a[:lim], b[:lim]
+		for ; i < len(a2); i++ {
+			sa = delta[sa+classes[a2[i]]]
+			s = delta[s+classes[b2[i]]]
 			if sa|s < 0 {
 				if sa < 0 {
 					record(sa, i+1, ends)
@@ -372,6 +396,17 @@ func (m *Matcher) Ends(text string, buf []int, stopBelow int) []int {
 					record(s, off+i+1, second)
 					s &^= outFlag
 				}
+				if lim := max(i+1, stop-off); lim < len(a2) {
+					a2, b2 = a2[:lim], b2[:lim]
+				}
+			}
+		}
+		// the first lane alone, the second having reached the stop
+		for ; i < len(a) && i < stop; i++ {
+			sa = delta[sa+classes[a[i]]]
+			if sa < 0 {
+				record(sa, i+1, ends)
+				sa &^= outFlag
 			}
 		}
 		for i = len(a); off+i < stop; i++ {

@@ -2,6 +2,7 @@ package multimatch
 
 import (
 	"math/rand"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -151,4 +152,61 @@ func BenchmarkScan(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		set = m.Scan(text, set)
 	}
+}
+
+// TestFoldAgainstLower checks that a NewFold matcher searching an ASCII text
+// finds what a New matcher finds in the text lower-cased, with every search,
+// and the same as New in a lower-cased text that is not ASCII.
+func TestFoldAgainstLower(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	word := func(alpha string, n int) string {
+		var b strings.Builder
+		for k := 0; k < n; k++ {
+			b.WriteByte(alpha[rng.Intn(len(alpha))])
+		}
+		return b.String()
+	}
+	for round := 0; round < 300; round++ {
+		var phrases []string
+		for k := rng.Intn(12) + 1; k > 0; k-- {
+			phrases = append(phrases, word("abz [@", rng.Intn(5)+1))
+		}
+		plain, fold := New(phrases), NewFold(phrases)
+		for n := 0; n < 30; n++ {
+			text := word("abzABZ [@`{", rng.Intn(80))
+			if n%3 == 0 {
+				text = word("abzABZ [@`{", rng.Intn(3*minLanes))
+			}
+			l := strings.ToLower(text)
+			if n%5 == 0 {
+				// lower-cased non-ASCII text, searched as it is by both
+				text = strings.ToLower(text + "É" + text)
+				l = text
+			}
+			if got, want := fold.Scan(text, nil), plain.Scan(l, nil); !reflect.DeepEqual(got, want) {
+				t.Fatalf("Scan(%q) = %v, want %v", text, got, want)
+			}
+			if fold.Any(text) != plain.Any(l) || fold.First(text) != plain.First(l) {
+				t.Fatalf("Any or First(%q) differ", text)
+			}
+			s1, id1 := fold.Leftmost(text)
+			s2, id2 := plain.Leftmost(l)
+			if s1 != s2 || id1 != id2 {
+				t.Fatalf("Leftmost(%q) differ", text)
+			}
+			stop := rng.Intn(len(phrases) + 1)
+			if got, want := fold.Ends(text, nil, stop), plain.Ends(l, nil, stop); !reflect.DeepEqual(got, want) {
+				t.Fatalf("Ends(%q, %d) = %v, want %v", text, stop, got, want)
+			}
+			if got, want := fold.All(text, nil), plain.All(l, nil); !reflect.DeepEqual(got, want) {
+				t.Fatalf("All(%q) = %v, want %v", text, got, want)
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("NewFold took an upper-case phrase")
+		}
+	}()
+	NewFold([]string{"Abc"})
 }
