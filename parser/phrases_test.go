@@ -381,10 +381,13 @@ func TestStripHTMLEntities(t *testing.T) {
 
 func TestCommandOf(t *testing.T) {
 	for diag, want := range map[string]string{
-		"550 5.1.1 <a@example.org>: User unknown (in reply to RCPT TO command)":            "RCPT",
-		"SMTP error from remote mail server after end of data: 550 rejected":               "DATA",
-		"SMTP error from remote server for TEXT command, host: mx.example.net reason: 550": "DATA",
-		"SMTP error from remote mail server after EHLO mx.example.com: 550 Rejected":       "EHLO",
+		"550 5.1.1 <a@example.org>: User unknown (in reply to RCPT TO command)":              "RCPT",
+		"SMTP error from remote mail server after end of data: 550 rejected":                 "DATA",
+		"SMTP error from remote server for TEXT command, host: mx.example.net reason: 550":   "DATA",
+		"SMTP error from remote mail server after EHLO mx.example.com: 550 Rejected":         "EHLO",
+		"192.0.2.20 does not like recipient. Remote host said: 550 5.1.1 No such user":       "RCPT",
+		"192.0.2.21 failed after I sent the message. Remote host said: 552 5.2.2 over quota": "DATA",
+		"Connected to 192.0.2.1 but sender was rejected. Remote host said: 553 5.7.1":        "MAIL",
 		"550 Rejected": "",
 	} {
 		if got := commandOf(diag); got != want {

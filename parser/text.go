@@ -170,6 +170,11 @@ var commandPatterns = []struct{ phrase, cmd string }{
 	{"after helo", "HELO"},
 	{"after ehlo", "EHLO"},
 	{"after starttls", "STARTTLS"},
+	{"does not like recipient", "RCPT"}, // qmail
+	{"does not like sender", "MAIL"},
+	{"sender was rejected", "MAIL"},
+	{"failed after i sent the message", "DATA"},
+	{"my name was rejected", "HELO"},
 	{"after initial connection", "CONN"},
 	{"while connected", "CONN"},
 	{"greeting", "CONN"},
