@@ -175,7 +175,7 @@ func TestCorpusAccuracy(t *testing.T) {
 	}{
 		{"reason", s.reason, 91.5},
 		{"status", s.status, 94.1},
-		{"reply_code", s.reply, 98.0},
+		{"reply_code", s.reply, 98.3},
 		{"hard_bounce", s.hard, 96.0},
 		{"recipients", s.matched, 98.6},
 	}
