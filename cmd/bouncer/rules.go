@@ -141,6 +141,8 @@ func conditions(m *rules.Match) [][2]any {
 	add("status", m.Status)
 	add("reply_code", m.ReplyCode)
 	add("phrases", m.Phrases)
+	add("and_phrases", m.AndPhrases)
+	add("not_phrases", m.NotPhrases)
 	if m.Regex != "" {
 		out = append(out, [2]any{"regex", m.Regex})
 	}
@@ -149,6 +151,9 @@ func conditions(m *rules.Match) [][2]any {
 	add("sender_domain", m.SenderDomain)
 	add("decoder", m.Decoder)
 	add("kind", m.Kind)
+	add("command", m.Command)
+	add("diagnostic_type", m.DiagnosticType)
+	add("category", m.Category)
 	add("action", m.Action)
 	return out
 }

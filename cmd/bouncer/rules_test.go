@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -334,4 +335,29 @@ func TestSplitRulesArgs(t *testing.T) {
 	r, in = splitRulesArgs([]string{"a.rules", "--", "x.yaml"})
 	assert.Equal(t, []string{"a.rules"}, r)
 	assert.Equal(t, []string{"x.yaml"}, in)
+}
+
+// `rules list` shows every kind of condition a rule can have.
+func TestRulesListShowsEveryCondition(t *testing.T) {
+	m := rules.Match{}
+	v := reflect.ValueOf(&m).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.String:
+			f.SetString("x")
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]string{"x"}))
+		}
+	}
+	shown := map[string]bool{}
+	for _, c := range conditions(&m) {
+		shown[c[0].(string)] = true
+	}
+	typ := v.Type()
+	for i := 0; i < typ.NumField(); i++ {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("yaml"), ",")
+		if !shown[name] {
+			t.Errorf("rules list does not show %s", name)
+		}
+	}
 }
