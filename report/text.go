@@ -45,6 +45,7 @@ type labels struct {
 	sides                                                                    map[string]string
 	sideOther                                                                string // format for an unknown side
 	action                                                                   string
+	label                                                                    string
 	columns                                                                  [5]string
 	decidedBy                                                                string // format: rule, origin
 	matched                                                                  string // format: field, matched (already quoted)
@@ -73,6 +74,7 @@ var labelsEN = labels{
 	},
 	sideOther: "move: %s",
 	action:    "What to do:",
+	label:     "Label:",
 	columns:   [5]string{"RECIPIENT", "STATUS", "CODE", "DIAGNOSTIC", "SOURCE"},
 	decidedBy: "decided by %s (%s)",
 	matched:   ": %s matched %s",
@@ -101,6 +103,7 @@ var labelsFR = labels{
 	},
 	sideOther: "à qui d'agir : %s",
 	action:    "Que faire :",
+	label:     "Étiquette :",
 	columns:   [5]string{"DESTINATAIRE", "STATUT", "CODE", "DIAGNOSTIC", "SOURCE"},
 	decidedBy: "décidé par %s (%s)",
 	matched:   " : %s correspond à %s",
@@ -164,7 +167,7 @@ func (t *textWriter) Add(r *Record) error {
 	r = t.slim(r)
 	g := t.groups[r.Reason]
 	if g == nil {
-		g = &group{reason: r.Reason, sides: map[string]int{}, actions: map[string]int{}, actionText: map[string]string{}}
+		g = &group{reason: r.Reason, sides: map[string]int{}, actions: map[string]int{}, actionText: map[string]string{}, labels: map[string]int{}}
 		t.groups[r.Reason] = g
 	}
 	g.count(r)
@@ -188,6 +191,7 @@ func (t *textWriter) slim(r *Record) *Record {
 		Side:              r.Side,
 		RecommendedAction: r.RecommendedAction,
 		ActionText:        r.ActionText,
+		Label:             r.Label,
 		Recipient:         strings.Clone(r.Recipient),
 		Status:            strings.Clone(r.Status),
 		ReplyCode:         strings.Clone(r.ReplyCode),
@@ -306,6 +310,7 @@ type group struct {
 	sides      map[string]int    // Side -> records
 	actions    map[string]int    // RecommendedAction -> records
 	actionText map[string]string // RecommendedAction -> ActionText of its first record
+	labels     map[string]int    // Label -> records
 	widths     [5]int            // rune widths of the table's cells but the diagnostic, rows only
 	maxDiag    int               // runes of the longest collapsed diagnostic
 	rows       recordSpool
@@ -318,6 +323,9 @@ func (g *group) count(r *Record) {
 	}
 	if r.Side != "" {
 		g.sides[r.Side]++
+	}
+	if r.Label != "" {
+		g.labels[r.Label]++
 	}
 	if a := r.RecommendedAction; a != "" {
 		if g.actions[a] == 0 {
@@ -400,6 +408,9 @@ func (t *textWriter) writeGroup(w io.Writer, g *group) error {
 		for _, line := range wrap(l.action+" "+text, t.opts.Width-len(indent)) {
 			fmt.Fprintf(w, "%s%s\n", indent, line)
 		}
+	}
+	if label := mostCommon(g.labels); label != "" {
+		fmt.Fprintf(w, "%s%s %s\n", indent, l.label, clean(label))
 	}
 	return t.writeTable(w, g)
 }

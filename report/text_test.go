@@ -246,3 +246,17 @@ func TestTextSummaryAutoRepliesAndComplaints(t *testing.T) {
 	assert.NotContains(t, out, "Auto-replies")
 	assert.NotContains(t, out, "Complaints")
 }
+
+// A rule's label shows under its group's heading.
+func TestTextShowsLabel(t *testing.T) {
+	recs := []*Record{
+		{Recipient: "a@example.org", Reason: "speeding", Label: "runbook-12", RecommendedAction: "respect-rate-limit"},
+		{Recipient: "b@example.org", Reason: "speeding", Label: "runbook-12"},
+		{Recipient: "c@example.org", Reason: "userunknown"},
+	}
+	out := write(t, "text", Options{}, recs, nil)
+	assert.Regexp(t, `(?m)^speeding .*\n(.*\n)?  Label: runbook-12$`, out)
+	assert.Equal(t, 1, strings.Count(out, "Label:"), "only the group with labels says one")
+	out = write(t, "text", Options{Lang: "fr"}, recs, nil)
+	assert.Contains(t, out, "  Étiquette : runbook-12")
+}
