@@ -335,13 +335,51 @@ func must(t testing.TB, err error) {
 // It returns how many it killed.
 func (s *Server) KillSessions(t testing.TB) int {
 	t.Helper()
+	n := 0
+	s.eachProcess(func(pid int, comm string, _ []string) {
+		if comm == "imap" {
+			syscall.Kill(pid, syscall.SIGKILL)
+			n++
+		}
+	})
+	return n
+}
+
+// CPUTime returns the CPU time (user and system) the server's processes
+// have used so far: the live ones, and the ended ones the master has
+// reaped. Linux only; 0 elsewhere.
+func (s *Server) CPUTime() time.Duration {
+	var ticks int64
+	master := 0
+	if s.cmd != nil && s.cmd.Process != nil {
+		master = s.cmd.Process.Pid
+	}
+	s.eachProcess(func(pid int, _ string, fields []string) {
+		// fields[11] and [12] are utime and stime, [13] and [14] the
+		// reaped children's (proc(5), counted from the state field)
+		last := 12
+		if pid == master {
+			last = 14
+		}
+		for i := 11; i <= last && i < len(fields); i++ {
+			n, _ := strconv.ParseInt(fields[i], 10, 64)
+			ticks += n
+		}
+	})
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+}
+
+// eachProcess calls f for each process of the server's process group, with
+// its pid, command name and the fields of /proc/PID/stat after the name.
+func (s *Server) eachProcess(f func(pid int, comm string, fields []string)) {
 	if s.cmd == nil || s.cmd.Process == nil {
-		return 0
+		return
 	}
 	pgid := s.cmd.Process.Pid
 	entries, err := os.ReadDir("/proc")
-	must(t, err)
-	n := 0
+	if err != nil {
+		return
+	}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -356,15 +394,12 @@ func (s *Server) KillSessions(t testing.TB) int {
 		if open < 0 || close < open {
 			continue
 		}
-		comm := string(stat[open+1 : close])
 		fields := strings.Fields(string(stat[close+1:]))
-		if len(fields) < 3 || comm != "imap" {
+		if len(fields) < 3 {
 			continue
 		}
 		if g, _ := strconv.Atoi(fields[2]); g == pgid {
-			syscall.Kill(pid, syscall.SIGKILL)
-			n++
+			f(pid, string(stat[open+1:close]), fields)
 		}
 	}
-	return n
 }
