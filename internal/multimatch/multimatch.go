@@ -34,6 +34,7 @@ const outFlag = -1 << 31
 // listed twice is reported under each of its ids.
 func New(phrases []string) *Matcher {
 	m := &Matcher{phrases: phrases, lens: make([]int, len(phrases))}
+	var used [256]bool
 	for id, p := range phrases {
 		if p == "" {
 			panic("multimatch: empty phrase")
@@ -41,10 +42,16 @@ func New(phrases []string) *Matcher {
 		m.lens[id] = len(p)
 		m.maxLen = max(m.maxLen, len(p))
 		for i := 0; i < len(p); i++ {
-			if m.classes[p[i]] == 0 {
-				m.nclass++
-				m.classes[p[i]] = m.nclass
-			}
+			used[p[i]] = true
+		}
+	}
+	// Classes are numbered in classOrder, common bytes first: a state's
+	// transitions on the bytes of plain English text sit side by side in
+	// its row, on few cache lines, whatever other bytes the phrases hold.
+	for _, c := range classOrder {
+		if used[c] {
+			m.nclass++
+			m.classes[c] = m.nclass
 		}
 	}
 	m.nclass++ // class 0: bytes in no phrase
@@ -116,6 +123,28 @@ func New(phrases []string) *Matcher {
 	m.delta = delta
 	return m
 }
+
+// classOrder lists every byte value once, those most frequent in mail text
+// first: lower-case letters, space, digits, punctuation, upper-case letters,
+// the other ASCII bytes, then the bytes of non-ASCII characters.
+var classOrder = func() []byte {
+	var order []byte
+	var seen [256]bool
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			if !seen[s[i]] {
+				seen[s[i]] = true
+				order = append(order, s[i])
+			}
+		}
+	}
+	add("etaoinsrhldcumfpgwybvkxjqz 0123456789.:-@<>,;()'\"/_=[]!?#%&*+$~{}|^`")
+	add("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+	for c := 0; c < 256; c++ {
+		add(string([]byte{byte(c)}))
+	}
+	return order
+}()
 
 // NewFold builds the matcher of the phrases, which must hold no upper-case
 // ASCII letter, that also takes an upper-case ASCII letter of the text for
