@@ -350,24 +350,35 @@ func validReplyPattern(p string) bool {
 	return true
 }
 
+// statusMatches reports whether an enhanced status code matches a pattern:
+// their dot-separated parts are compared in turn, a "*" part matching any
+// one, a trailing "*" the rest of the code. The parts are found by hand
+// rather than with strings.Cut: rules check it for many a recipient.
 func statusMatches(pattern, code string) bool {
 	if pattern == None || code == "" {
 		return pattern == None && code == ""
 	}
-	for {
-		pp, prest, pmore := strings.Cut(pattern, ".")
-		cp, crest, cmore := strings.Cut(code, ".")
-		if pp == "*" {
+	for i, j := 0, 0; ; {
+		pe := i
+		for pe < len(pattern) && pattern[pe] != '.' {
+			pe++
+		}
+		ce := j
+		for ce < len(code) && code[ce] != '.' {
+			ce++
+		}
+		pmore, cmore := pe < len(pattern), ce < len(code)
+		if pp := pattern[i:pe]; pp == "*" {
 			if !pmore {
 				return true // a trailing * matches the rest
 			}
-		} else if pp != cp {
+		} else if pp != code[j:ce] {
 			return false
 		}
 		if !pmore || !cmore {
 			return pmore == cmore
 		}
-		pattern, code = prest, crest
+		i, j = pe+1, ce+1
 	}
 }
 

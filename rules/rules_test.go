@@ -33,6 +33,51 @@ func TestStatusPattern(t *testing.T) {
 	}
 }
 
+// statusMatchesCut is the plain form of statusMatches, with strings.Cut.
+func statusMatchesCut(pattern, code string) bool {
+	if pattern == None || code == "" {
+		return pattern == None && code == ""
+	}
+	for {
+		pp, prest, pmore := strings.Cut(pattern, ".")
+		cp, crest, cmore := strings.Cut(code, ".")
+		if pp == "*" {
+			if !pmore {
+				return true
+			}
+		} else if pp != cp {
+			return false
+		}
+		if !pmore || !cmore {
+			return pmore == cmore
+		}
+		pattern, code = prest, crest
+	}
+}
+
+// TestStatusMatchesAgainstCut compares statusMatches with statusMatchesCut
+// on random patterns and codes over a small alphabet.
+func TestStatusMatchesAgainstCut(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	alpha := "45.*1."
+	word := func() string {
+		b := make([]byte, rng.Intn(8))
+		for i := range b {
+			b[i] = alpha[rng.Intn(len(alpha))]
+		}
+		return string(b)
+	}
+	for n := 0; n < 200000; n++ {
+		p, c := word(), word()
+		if n%50 == 0 {
+			p = None
+		}
+		if got, want := statusMatches(p, c), statusMatchesCut(p, c); got != want {
+			t.Fatalf("statusMatches(%q, %q) = %v, want %v", p, c, got, want)
+		}
+	}
+}
+
 func TestReplyPattern(t *testing.T) {
 	for _, c := range []struct {
 		pattern, code string
