@@ -62,6 +62,7 @@ type Rule struct {
 	Origin string `yaml:"-"`
 
 	re         *regexp.Regexp
+	reLits     []string // any match of re holds one of them (requiredLiterals)
 	phrases    []string // lower-cased, whitespace folded
 	andPhrases []string
 	notPhrases []string
@@ -112,6 +113,7 @@ type Subject struct {
 	Action    string
 
 	lower   string // Text lower-cased with whitespace folded, filled by Prepare
+	ascii   bool   // Text is all ASCII, filled by Prepare
 	ready   bool
 	idx     *index    // the index whose phrases present holds
 	present phraseSet // phrases of idx present in lower
@@ -123,6 +125,7 @@ type Subject struct {
 // caller has not.
 func (s *Subject) Prepare() {
 	s.lower = Fold(s.Text)
+	s.ascii = isASCII(s.Text)
 	s.ready = true
 	s.idx = nil
 }
@@ -281,6 +284,7 @@ func (r *Rule) compile() error {
 			return fieldErr("match.regex", -1, "rule %q: regex: %v", r.Name, err)
 		}
 		r.re = re
+		r.reLits = requiredLiterals(src)
 	}
 	if m.isEmpty() {
 		return fmt.Errorf("rule %q has no condition", r.Name)
@@ -525,6 +529,12 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 		}
 	}
 	if r.re != nil {
+		if !s.ready {
+			s.Prepare()
+		}
+		if !r.mayMatch(s.Text, s.ascii) {
+			return hit, false // the regex cannot match: spare its run
+		}
 		loc := r.re.FindStringIndex(s.Text)
 		if loc == nil {
 			return hit, false
