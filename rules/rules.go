@@ -121,6 +121,16 @@ type Subject struct {
 	candidates phraseSet
 }
 
+// Reset makes s the subject next, as if it were a new Subject, but keeps
+// the room s has made for matching, so that one Subject can serve many
+// matches without allocating it again.
+func (s *Subject) Reset(next Subject) {
+	present, candidates := s.present, s.candidates
+	*s = next
+	s.lower, s.ascii, s.ready, s.idx = "", false, false, nil
+	s.present, s.candidates = present, candidates
+}
+
 // Prepare computes the folded form of the text once; Match calls it when the
 // caller has not.
 func (s *Subject) Prepare() {

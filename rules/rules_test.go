@@ -424,3 +424,32 @@ func TestFoldAgreesWithRef(t *testing.T) {
 		}
 	}
 }
+
+// TestSubjectReset checks that a Subject reused with Reset matches as a new
+// one does.
+func TestSubjectReset(t *testing.T) {
+	set, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := []Subject{
+		{Status: "5.1.1", Text: "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown"},
+		{ReplyCode: "552", Text: "Mailbox full"},
+		{Text: "Die Postfach ist voll"},
+		{Status: "4.4.7", Action: "delayed", Text: "delivery failed after 5 attempts"},
+		{Text: ""},
+		{Status: "5.7.1", Text: "Message rejected as spam; see https://example.com"},
+	}
+	var reused Subject
+	for round := 0; round < 3; round++ {
+		for _, sub := range subjects {
+			fresh := sub
+			r1, h1 := set.Match(&fresh)
+			reused.Reset(sub)
+			r2, h2 := set.Match(&reused)
+			if r1 != r2 || h1 != h2 {
+				t.Fatalf("%+v: reused subject matched %v %v, a new one %v %v", sub, r2, h2, r1, h1)
+			}
+		}
+	}
+}
