@@ -6,7 +6,7 @@
 package classify
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -133,7 +133,7 @@ func (c *Classifier) Classify(in Input) Verdict {
 		if !permanent {
 			class = "4"
 		}
-		v.Status = fmt.Sprintf("%s.0.%d", class, r.Pseudo)
+		v.Status = class + ".0." + strconv.Itoa(r.Pseudo) // fmt.Sprintf("%s.0.%d", ...), one allocation
 	}
 	return v
 }
