@@ -6,8 +6,9 @@
 package classify
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/bouncer-mail/bouncer/rules"
 )
@@ -73,7 +74,10 @@ func New(set *rules.Set, lang string) (*Classifier, error) {
 
 // Classify decides the verdict of one input.
 func (c *Classifier) Classify(in Input) Verdict {
-	sub := rules.Subject{
+	// a Subject from the pool: its room for matching is reused
+	sub := subjects.Get().(*rules.Subject)
+	defer subjects.Put(sub)
+	sub.Reset(rules.Subject{
 		Status:    in.Status,
 		ReplyCode: in.ReplyCode,
 		Text:      in.Diagnostic,
@@ -86,9 +90,9 @@ func (c *Classifier) Classify(in Input) Verdict {
 		Command:   in.Command,
 		DiagType:  in.DiagnosticType,
 		Category:  in.Category,
-	}
+	})
 	v := Verdict{Reason: "undefined", Status: in.Status}
-	rule, hit := c.set.Match(&sub)
+	rule, hit := c.set.Match(sub)
 	var dec rules.Decision
 	if rule != nil {
 		dec = rule.Set
@@ -99,7 +103,7 @@ func (c *Classifier) Classify(in Input) Verdict {
 	} else if rule != nil {
 		// The rule set only hard/side/action/label: take the reason from the
 		// rules that follow it.
-		v.Reason = c.reasonAfter(&sub, rule)
+		v.Reason = c.reasonAfter(sub, rule)
 	}
 	if in.Action == "delayed" && (v.Reason == "undefined" || v.Reason == "onhold") {
 		v.Reason = "expired"
@@ -129,7 +133,7 @@ func (c *Classifier) Classify(in Input) Verdict {
 		if !permanent {
 			class = "4"
 		}
-		v.Status = fmt.Sprintf("%s.0.%d", class, r.Pseudo)
+		v.Status = class + ".0." + strconv.Itoa(r.Pseudo) // fmt.Sprintf("%s.0.%d", ...), one allocation
 	}
 	return v
 }
@@ -143,6 +147,9 @@ func (c *Classifier) reasonAfter(sub *rules.Subject, skip *rules.Rule) string {
 	}
 	return r.Set.Reason
 }
+
+// subjects keeps rules.Subjects from one Classify to the next.
+var subjects = sync.Pool{New: func() any { return new(rules.Subject) }}
 
 // isPermanent tells a permanent (5xx) failure from a temporary one.
 func isPermanent(in Input) bool {

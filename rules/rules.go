@@ -62,6 +62,7 @@ type Rule struct {
 	Origin string `yaml:"-"`
 
 	re         *regexp.Regexp
+	reLits     []string // any match of re holds one of them (requiredLiterals)
 	phrases    []string // lower-cased, whitespace folded
 	andPhrases []string
 	notPhrases []string
@@ -112,6 +113,7 @@ type Subject struct {
 	Action    string
 
 	lower   string // Text lower-cased with whitespace folded, filled by Prepare
+	ascii   bool   // Text is all ASCII, filled by Prepare
 	ready   bool
 	idx     *index    // the index whose phrases present holds
 	present phraseSet // phrases of idx present in lower
@@ -119,10 +121,21 @@ type Subject struct {
 	candidates phraseSet
 }
 
+// Reset makes s the subject next, as if it were a new Subject, but keeps
+// the room s has made for matching, so that one Subject can serve many
+// matches without allocating it again.
+func (s *Subject) Reset(next Subject) {
+	present, candidates := s.present, s.candidates
+	*s = next
+	s.lower, s.ascii, s.ready, s.idx = "", false, false, nil
+	s.present, s.candidates = present, candidates
+}
+
 // Prepare computes the folded form of the text once; Match calls it when the
 // caller has not.
 func (s *Subject) Prepare() {
 	s.lower = Fold(s.Text)
+	s.ascii = isASCII(s.Text)
 	s.ready = true
 	s.idx = nil
 }
@@ -281,6 +294,7 @@ func (r *Rule) compile() error {
 			return fieldErr("match.regex", -1, "rule %q: regex: %v", r.Name, err)
 		}
 		r.re = re
+		r.reLits = requiredLiterals(src)
 	}
 	if m.isEmpty() {
 		return fmt.Errorf("rule %q has no condition", r.Name)
@@ -350,24 +364,35 @@ func validReplyPattern(p string) bool {
 	return true
 }
 
+// statusMatches reports whether an enhanced status code matches a pattern:
+// their dot-separated parts are compared in turn, a "*" part matching any
+// one, a trailing "*" the rest of the code. The parts are found by hand
+// rather than with strings.Cut: rules check it for many a recipient.
 func statusMatches(pattern, code string) bool {
 	if pattern == None || code == "" {
 		return pattern == None && code == ""
 	}
-	for {
-		pp, prest, pmore := strings.Cut(pattern, ".")
-		cp, crest, cmore := strings.Cut(code, ".")
-		if pp == "*" {
+	for i, j := 0, 0; ; {
+		pe := i
+		for pe < len(pattern) && pattern[pe] != '.' {
+			pe++
+		}
+		ce := j
+		for ce < len(code) && code[ce] != '.' {
+			ce++
+		}
+		pmore, cmore := pe < len(pattern), ce < len(code)
+		if pp := pattern[i:pe]; pp == "*" {
 			if !pmore {
 				return true // a trailing * matches the rest
 			}
-		} else if pp != cp {
+		} else if pp != code[j:ce] {
 			return false
 		}
 		if !pmore || !cmore {
 			return pmore == cmore
 		}
-		pattern, code = prest, crest
+		i, j = pe+1, ce+1
 	}
 }
 
@@ -514,6 +539,12 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 		}
 	}
 	if r.re != nil {
+		if !s.ready {
+			s.Prepare()
+		}
+		if !r.mayMatch(s.Text, s.ascii) {
+			return hit, false // the regex cannot match: spare its run
+		}
 		loc := r.re.FindStringIndex(s.Text)
 		if loc == nil {
 			return hit, false

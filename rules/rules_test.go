@@ -33,6 +33,51 @@ func TestStatusPattern(t *testing.T) {
 	}
 }
 
+// statusMatchesCut is the plain form of statusMatches, with strings.Cut.
+func statusMatchesCut(pattern, code string) bool {
+	if pattern == None || code == "" {
+		return pattern == None && code == ""
+	}
+	for {
+		pp, prest, pmore := strings.Cut(pattern, ".")
+		cp, crest, cmore := strings.Cut(code, ".")
+		if pp == "*" {
+			if !pmore {
+				return true
+			}
+		} else if pp != cp {
+			return false
+		}
+		if !pmore || !cmore {
+			return pmore == cmore
+		}
+		pattern, code = prest, crest
+	}
+}
+
+// TestStatusMatchesAgainstCut compares statusMatches with statusMatchesCut
+// on random patterns and codes over a small alphabet.
+func TestStatusMatchesAgainstCut(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	alpha := "45.*1."
+	word := func() string {
+		b := make([]byte, rng.Intn(8))
+		for i := range b {
+			b[i] = alpha[rng.Intn(len(alpha))]
+		}
+		return string(b)
+	}
+	for n := 0; n < 200000; n++ {
+		p, c := word(), word()
+		if n%50 == 0 {
+			p = None
+		}
+		if got, want := statusMatches(p, c), statusMatchesCut(p, c); got != want {
+			t.Fatalf("statusMatches(%q, %q) = %v, want %v", p, c, got, want)
+		}
+	}
+}
+
 func TestReplyPattern(t *testing.T) {
 	for _, c := range []struct {
 		pattern, code string
@@ -376,6 +421,35 @@ func TestFoldAgreesWithRef(t *testing.T) {
 		s := b.String()
 		if got, want := Fold(s), foldRef(s); got != want {
 			t.Fatalf("Fold(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestSubjectReset checks that a Subject reused with Reset matches as a new
+// one does.
+func TestSubjectReset(t *testing.T) {
+	set, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := []Subject{
+		{Status: "5.1.1", Text: "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown"},
+		{ReplyCode: "552", Text: "Mailbox full"},
+		{Text: "Die Postfach ist voll"},
+		{Status: "4.4.7", Action: "delayed", Text: "delivery failed after 5 attempts"},
+		{Text: ""},
+		{Status: "5.7.1", Text: "Message rejected as spam; see https://example.com"},
+	}
+	var reused Subject
+	for round := 0; round < 3; round++ {
+		for _, sub := range subjects {
+			fresh := sub
+			r1, h1 := set.Match(&fresh)
+			reused.Reset(sub)
+			r2, h2 := set.Match(&reused)
+			if r1 != r2 || h1 != h2 {
+				t.Fatalf("%+v: reused subject matched %v %v, a new one %v %v", sub, r2, h2, r1, h1)
+			}
 		}
 	}
 }

@@ -21,9 +21,13 @@ type Matcher struct {
 	nclass  int32
 	// delta[s+class] is the next state, premultiplied by nclass; outFlag
 	// is set when that state ends some phrase.
-	delta   []int32
-	out     [][]int32 // state (not premultiplied) -> ids of the phrases it ends
-	lens    []int     // id -> length of the phrase
+	delta []int32
+	out   [][]int32 // state (not premultiplied) -> ids of the phrases it ends
+	depth []int32   // state (not premultiplied) -> its depth in the trie
+	// recip is 2^32/nclass rounded up: (s*recip)>>32 is s/nclass for a
+	// premultiplied state s, without a division (see extend)
+	recip   uint64
+	lens    []int // id -> length of the phrase
 	maxLen  int
 	phrases []string
 }
@@ -34,6 +38,7 @@ const outFlag = -1 << 31
 // listed twice is reported under each of its ids.
 func New(phrases []string) *Matcher {
 	m := &Matcher{phrases: phrases, lens: make([]int, len(phrases))}
+	var used [256]bool
 	for id, p := range phrases {
 		if p == "" {
 			panic("multimatch: empty phrase")
@@ -41,14 +46,21 @@ func New(phrases []string) *Matcher {
 		m.lens[id] = len(p)
 		m.maxLen = max(m.maxLen, len(p))
 		for i := 0; i < len(p); i++ {
-			if m.classes[p[i]] == 0 {
-				m.nclass++
-				m.classes[p[i]] = m.nclass
-			}
+			used[p[i]] = true
+		}
+	}
+	// Classes are numbered in classOrder, common bytes first: a state's
+	// transitions on the bytes of plain English text sit side by side in
+	// its row, on few cache lines, whatever other bytes the phrases hold.
+	for _, c := range classOrder {
+		if used[c] {
+			m.nclass++
+			m.classes[c] = m.nclass
 		}
 	}
 	m.nclass++ // class 0: bytes in no phrase
 	nc := int(m.nclass)
+	m.recip = (1<<32 + uint64(nc) - 1) / uint64(nc)
 
 	// The trie, with goto transitions in the table (-1: none yet), states
 	// not premultiplied while building.
@@ -58,6 +70,7 @@ func New(phrases []string) *Matcher {
 			delta = append(delta, -1)
 		}
 		m.out = append(m.out, nil)
+		m.depth = append(m.depth, 0)
 		return int32(len(m.out) - 1)
 	}
 	newState()
@@ -69,6 +82,7 @@ func New(phrases []string) *Matcher {
 			if next < 0 {
 				next = newState()
 				delta[int(s)*nc+c] = next
+				m.depth[next] = int32(i + 1)
 			}
 			s = next
 		}
@@ -116,6 +130,28 @@ func New(phrases []string) *Matcher {
 	m.delta = delta
 	return m
 }
+
+// classOrder lists every byte value once, those most frequent in mail text
+// first: lower-case letters, space, digits, punctuation, upper-case letters,
+// the other ASCII bytes, then the bytes of non-ASCII characters.
+var classOrder = func() []byte {
+	var order []byte
+	var seen [256]bool
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			if !seen[s[i]] {
+				seen[s[i]] = true
+				order = append(order, s[i])
+			}
+		}
+	}
+	add("etaoinsrhldcumfpgwybvkxjqz 0123456789.:-@<>,;()'\"/_=[]!?#%&*+$~{}|^`")
+	add("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+	for c := 0; c < 256; c++ {
+		add(string([]byte{byte(c)}))
+	}
+	return order
+}()
 
 // NewFold builds the matcher of the phrases, which must hold no upper-case
 // ASCII letter, that also takes an upper-case ASCII letter of the text for
@@ -183,36 +219,65 @@ func (m *Matcher) Scan(text string, buf Set) Set {
 
 // scanLanes runs the automaton over text and calls hit with each state that
 // ends one phrase or more (its output flag set); it stops when hit returns
-// true. A long text is scanned in two lanes side by side (see halves).
+// true. A state may be reported twice for one occurrence: callers collect a
+// set. A long text is cut in four quarters, scanned side by side (see
+// extend).
 func (m *Matcher) scanLanes(text string, hit func(s int32) bool) {
 	delta, classes := m.delta, &m.classes
-	i := 0
-	s := int32(0)
-	if len(text) >= minLanes {
-		// two lanes side by side; the second goes on alone to the end
-		a, b := m.halves(text)
-		sa := int32(0)
-		for ; i < len(a); i++ {
-			sa = delta[sa+classes[a[i]]]
-			s = delta[s+classes[b[i]]]
-			if sa|s < 0 {
-				if sa < 0 {
-					if hit(sa) {
+	if len(text) >= minScanLanes {
+		// Four lanes side by side: the scan of one waits on each step's
+		// table load, four overlap theirs. Each lane starts in the root
+		// state at its quarter's start; the last goes on alone to the end,
+		// the others past their quarter's end as far as extend says.
+		q := len(text) / 4
+		t0, t1, t2, t3 := text[:q], text[q:2*q], text[2*q:3*q], text[3*q:]
+		var s0, s1, s2, s3 int32
+		for i := 0; i < q; i++ {
+			s0 = delta[s0+classes[t0[i]]]
+			s1 = delta[s1+classes[t1[i]]]
+			s2 = delta[s2+classes[t2[i]]]
+			s3 = delta[s3+classes[t3[i]]]
+			if s0|s1|s2|s3 < 0 {
+				if s0 < 0 {
+					if hit(s0) {
 						return
 					}
-					sa &^= outFlag
+					s0 &^= outFlag
 				}
-				if s < 0 {
-					if hit(s) {
+				if s1 < 0 {
+					if hit(s1) {
 						return
 					}
-					s &^= outFlag
+					s1 &^= outFlag
+				}
+				if s2 < 0 {
+					if hit(s2) {
+						return
+					}
+					s2 &^= outFlag
+				}
+				if s3 < 0 {
+					if hit(s3) {
+						return
+					}
+					s3 &^= outFlag
 				}
 			}
 		}
-		text = b
+		for i := q; i < len(t3); i++ {
+			s3 = delta[s3+classes[t3[i]]]
+			if s3 < 0 {
+				if hit(s3) {
+					return
+				}
+				s3 &^= outFlag
+			}
+		}
+		_ = m.extend(text, q, s0, hit) || m.extend(text, 2*q, s1, hit) || m.extend(text, 3*q, s2, hit)
+		return
 	}
-	for ; i < len(text); i++ {
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
 		s = delta[s+classes[text[i]]]
 		if s < 0 {
 			if hit(s) {
@@ -223,9 +288,36 @@ func (m *Matcher) scanLanes(text string, hit func(s int32) bool) {
 	}
 }
 
-// minLanes is the length from which a text is scanned in two lanes: the
+// extend goes on with a lane of scanLanes that stopped at text[from] in
+// state s (premultiplied, its flag cleared) for as long as an occurrence
+// that began before from may still end: while the state's depth (the
+// length of the longest phrase prefix ending there) exceeds the bytes read
+// since from. From there on, the lane's state is the one the lane that
+// started at from has reached too, and that lane sees the rest. It reports
+// true when hit did.
+func (m *Matcher) extend(text string, from int, s int32, hit func(s int32) bool) bool {
+	delta, classes := m.delta, &m.classes
+	// s is k*nc, and recip (2^32+r)/nc with r < nc: s*recip is
+	// k*2^32 + k*r, with k*r < 2^31 since k < 2^31/nc
+	for i := from; i < len(text) && int(m.depth[uint64(s)*m.recip>>32]) > i-from; i++ {
+		s = delta[s+classes[text[i]]]
+		if s < 0 {
+			if hit(s) {
+				return true
+			}
+			s &^= outFlag
+		}
+	}
+	return false
+}
+
+// minLanes is the length from which Ends scans a text in two lanes: the
 // scan of one lane waits on each step's table load, two lanes overlap them.
 const minLanes = 256
+
+// minScanLanes is the length from which scanLanes (Scan, First) scans a
+// text in four lanes: each quarter costs at most a few steps more.
+const minScanLanes = 64
 
 // halves splits a text in two, the second beginning maxLen-1 bytes before
 // the middle, so that every occurrence of a phrase lies whole in one piece:
@@ -235,20 +327,18 @@ func (m *Matcher) halves(text string) (a, b string) {
 	return text[:mid], text[max(0, mid-m.maxLen+1):]
 }
 
-// Any reports whether some phrase occurs in text. It stops at the first one.
+// Any reports whether some phrase occurs in text. It stops at the first one
+// it finds.
 func (m *Matcher) Any(text string) bool {
 	if len(m.phrases) == 0 {
 		return false
 	}
-	delta, classes := m.delta, &m.classes
-	s := int32(0)
-	for i := 0; i < len(text); i++ {
-		s = delta[s+classes[text[i]]]
-		if s < 0 {
-			return true
-		}
-	}
-	return false
+	found := false
+	m.scanLanes(text, func(int32) bool {
+		found = true
+		return true
+	})
+	return found
 }
 
 // First returns the lowest id among the phrases that occur in text, or -1:

@@ -210,3 +210,70 @@ func TestFoldAgainstLower(t *testing.T) {
 	}()
 	NewFold([]string{"Abc"})
 }
+
+// TestLanesLongPhrases checks Scan and First against strings.Index with
+// phrases longer than the quarters the four-lane scan cuts a text in, so
+// that occurrences cross one boundary or more.
+func TestLanesLongPhrases(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "ab"[rng.Intn(2)]
+		}
+		return string(b)
+	}
+	for round := 0; round < 300; round++ {
+		var phrases []string
+		for k := rng.Intn(6) + 1; k > 0; k-- {
+			phrases = append(phrases, word(rng.Intn(70)+1))
+		}
+		m := New(phrases)
+		for n := 0; n < 30; n++ {
+			var b strings.Builder
+			for b.Len() < minScanLanes+rng.Intn(300) {
+				if rng.Intn(2) == 0 {
+					b.WriteString(phrases[rng.Intn(len(phrases))])
+				} else {
+					b.WriteString(word(rng.Intn(20)))
+				}
+			}
+			text := b.String()
+			set := m.Scan(text, nil)
+			first := -1
+			for id, p := range phrases {
+				in := strings.Contains(text, p)
+				if set.Has(id) != in {
+					t.Fatalf("Scan(%q) of %q: %v", text, p, set.Has(id))
+				}
+				if in && first < 0 {
+					first = id
+				}
+			}
+			if got := m.First(text); got != first {
+				t.Fatalf("First(%q) = %d, want %d", text, got, first)
+			}
+		}
+	}
+}
+
+// TestRecip checks that extend's multiplication finds the state of every
+// premultiplied state, for every number of classes.
+func TestRecip(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	for nc := 1; nc <= 257; nc++ {
+		recip := (1<<32 + uint64(nc) - 1) / uint64(nc)
+		limit := (1<<31 - 1) / nc
+		for n := 0; n < 2000; n++ {
+			k := rng.Intn(limit)
+			if n < 1000 {
+				k = n
+			} else if n < 1010 {
+				k = limit - 1 - (n - 1000)
+			}
+			if got := uint64(int32(k*nc)) * recip >> 32; got != uint64(k) {
+				t.Fatalf("nc %d, state %d: got %d", nc, k, got)
+			}
+		}
+	}
+}
