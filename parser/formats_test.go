@@ -387,3 +387,36 @@ func TestReplyCodeFromTranscript(t *testing.T) {
 	assert.Equal(t, "4.5.0", r.Status)
 	assert.Equal(t, "", transcriptReply("550 5.1.1 unknown\n", '4'), "a 5xx answer is not taken for a 4.x.x status")
 }
+
+// Out-of-office subjects in other languages.
+func TestAutoReplySubjects(t *testing.T) {
+	for _, subj := range []string{"Автоматический ответ: Привет", "Automatische Antwort: Angebot", "Respuesta automática: Hola", "自动回复: 你好"} {
+		assert.True(t, isAutoReply(nil, subj), subj)
+	}
+	assert.False(t, isAutoReply(nil, "Quarterly report"))
+}
+
+// A part that is neither text nor a message (an image, a file) has no say
+// in the report, even when its bytes would read as one.
+func TestAttachmentNotRead(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.org",
+		"To: alice@example.com",
+		"Subject: Undelivered Mail Returned to Sender",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/mixed; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain",
+		"",
+		"<bob@example.net>: host mx.example.net said: 550 5.1.1 <bob@example.net>: User unknown (in reply to RCPT TO command)",
+		"--b1",
+		"Content-Type: application/octet-stream",
+		"Content-Transfer-Encoding: base64",
+		"",
+		"PGNhcm9sQGV4YW1wbGUub3JnPjogNTUyIDUuMi4yIE1haWxib3ggZnVsbA==",
+		"--b1--",
+	))
+	assert.Equal(t, "bob@example.net", r.Address)
+	assert.Equal(t, "5.1.1", r.Status)
+}

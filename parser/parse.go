@@ -280,6 +280,11 @@ func (s *scan) walk(e *message.Entity, depth int) {
 		}
 		return
 	}
+	if mt != "" && !strings.HasPrefix(mt, "text/") && !strings.HasPrefix(mt, "message/") {
+		// an image, an application's file...: nothing a report is read
+		// from, so not decoded (the multipart reader skips its bytes)
+		return
+	}
 	body, err := s.readBody(e.Body)
 	if err != nil && len(body) == 0 && !message.IsUnknownCharset(err) {
 		return

@@ -387,7 +387,8 @@ var autoReplySubjects = []string{
 	"out of office", "out of the office", "away from", "on vacation", "vacation",
 	"abwesenheit", "abwesend", "automatische antwort", "réponse automatique", "absence",
 	"fuera de la oficina", "respuesta automática", "risposta automatica", "fuori sede",
-	"resposta automática", "ausente", "автоответ", "自動返信", "自動応答", "不在", "自动回复",
+	"resposta automática", "ausente", "автоответ", "автоматический ответ", "нет на месте", "в отпуске",
+	"自動返信", "自動応答", "不在", "自动回复",
 }
 
 // isAutoReply reports whether the message is an automatic reply (RFC 3834 or
