@@ -12,6 +12,9 @@ import (
 // as strings.ToLower writes it, unless that changes its length; a byte that
 // is no UTF-8 as it is.
 func lowerRef(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
 	var b strings.Builder
 	for i, r := range s {
 		size := len(string(r))
