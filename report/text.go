@@ -415,10 +415,10 @@ func (t *textWriter) writeGroup(w io.Writer, g *group) error {
 	return t.writeTable(w, g)
 }
 
-// tableCells returns a record's cells: recipient, status, reply code,
-// diagnostic (collapsed, not yet cut to its room) and source.
+// tableCells returns a slim record's cells: recipient, status, reply code,
+// diagnostic (collapsed by slim, not yet cut to its room) and source.
 func tableCells(r *Record) [5]string {
-	return [5]string{dash(r.Recipient), dash(r.Status), dash(r.ReplyCode), collapse(r.Diagnostic), dash(r.Source)}
+	return [5]string{dash(r.Recipient), dash(r.Status), dash(r.ReplyCode), r.Diagnostic, dash(r.Source)}
 }
 
 func dash(s string) string {
@@ -452,7 +452,7 @@ func (t *textWriter) writeTable(w io.Writer, g *group) error {
 	if g.maxDiag <= room {
 		widths[3] = max(widths[3], g.maxDiag, 1)
 	} else if err := g.rows.each(func(r *Record) {
-		widths[3] = max(widths[3], utf8.RuneCountInString(diagCell(collapse(r.Diagnostic))))
+		widths[3] = max(widths[3], utf8.RuneCountInString(diagCell(r.Diagnostic)))
 	}); err != nil {
 		return err
 	}
