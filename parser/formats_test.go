@@ -420,3 +420,16 @@ func TestAttachmentNotRead(t *testing.T) {
 	assert.Equal(t, "bob@example.net", r.Address)
 	assert.Equal(t, "5.1.1", r.Status)
 }
+
+// A notice that names the address only in its subject.
+func TestRecipientFromSubject(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: postmaster@mail.example.org",
+		"To: alice@example.com",
+		"Subject: Delivery Status Notification (Failure) bob@example.org",
+		"",
+		"Your message could not be delivered.",
+		"The mailbox is full.",
+	))
+	assert.Equal(t, "bob@example.org", r.Address)
+}

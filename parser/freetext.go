@@ -313,6 +313,15 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 		}
 	}
 	if len(order) == 0 {
+		// "Delivery Status Notification (Failure) bob@example.org": some
+		// notices name the address only in their subject
+		if m := addrRe.FindString(b.Subject); m != "" {
+			if a := normAddr(m); !ex[a] && plausibleAddr(a) {
+				order = append(order, a)
+			}
+		}
+	}
+	if len(order) == 0 {
 		order = append(order, "")
 	}
 	action := "failed"
