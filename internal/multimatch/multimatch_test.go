@@ -40,14 +40,7 @@ func TestEmpty(t *testing.T) {
 // overlap and repeat).
 func TestAgainstIndex(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	alpha := "abc é"
-	word := func(n int) string {
-		var b strings.Builder
-		for k := 0; k < n; k++ {
-			b.WriteByte(alpha[rng.Intn(len(alpha))])
-		}
-		return b.String()
-	}
+	word := func(n int) string { return randWord(rng, "abc é", n) }
 	for round := 0; round < 300; round++ {
 		var phrases []string
 		for k := rng.Intn(12) + 1; k > 0; k-- {
@@ -159,13 +152,7 @@ func BenchmarkScan(b *testing.B) {
 // and the same as New in a lower-cased text that is not ASCII.
 func TestFoldAgainstLower(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
-	word := func(alpha string, n int) string {
-		var b strings.Builder
-		for k := 0; k < n; k++ {
-			b.WriteByte(alpha[rng.Intn(len(alpha))])
-		}
-		return b.String()
-	}
+	word := func(alpha string, n int) string { return randWord(rng, alpha, n) }
 	for round := 0; round < 300; round++ {
 		var phrases []string
 		for k := rng.Intn(12) + 1; k > 0; k-- {
@@ -276,4 +263,13 @@ func TestRecip(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randWord returns n bytes drawn from alpha.
+func randWord(rng *rand.Rand, alpha string, n int) string {
+	var b strings.Builder
+	for k := 0; k < n; k++ {
+		b.WriteByte(alpha[rng.Intn(len(alpha))])
+	}
+	return b.String()
 }
