@@ -21,6 +21,7 @@ func (s *scan) decide() *Bounce {
 	}
 	b.Original = s.buildOriginal()
 
+	returned := func() bool { return s.hasOrig || quotesNotice(all.t) }
 	switch {
 	case s.arf != nil || s.reportType == "feedback-report":
 		s.decideARF(b)
@@ -30,6 +31,11 @@ func (s *scan) decide() *Bounce {
 		if len(b.Recipients) > 0 {
 			return b
 		}
+	}
+	if s.mdn || s.reportType == "disposition-notification" {
+		// a read receipt (RFC 8098): the message reached its reader
+		b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
+		return b
 	}
 	if fs := dsnInText(text); len(fs) > 1 {
 		s.dsn = fs
@@ -43,7 +49,7 @@ func (s *scan) decide() *Bounce {
 			return b
 		}
 	}
-	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, found.bounce) {
+	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
 		b.Kind, b.Decoder = KindAutoReply, "rfc3834"
 		if a := addrOf(fieldsGet(s.top, "From")); a != "" {
 			b.Recipients = []Recipient{{Address: a, Action: "delivered"}}
@@ -67,7 +73,7 @@ func (s *scan) decide() *Bounce {
 			}
 		}
 	}
-	if looksLikeBounce(s.top, b.Subject, found.bounce) {
+	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)
 		b.Recipients = s.freeText(b, text, found.delay)

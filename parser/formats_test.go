@@ -433,3 +433,65 @@ func TestRecipientFromSubject(t *testing.T) {
 	))
 	assert.Equal(t, "bob@example.org", r.Address)
 }
+
+// A person's message about bounces has a bounce subject and bounce words but
+// is not one; the same words in a forwarded notice are.
+func TestMessageAboutBouncesIsNotOne(t *testing.T) {
+	b, err := Parse(msg(
+		"From: News <news@example.com>",
+		"To: alice@example.com",
+		"Subject: How to handle undeliverable mail",
+		"",
+		"This week: what 550 5.1.1 user unknown means. Delivery has failed?",
+		"Write to editor@example.com.",
+	))
+	require.NoError(t, err)
+	assert.Equal(t, KindNotBounce, b.Kind)
+	assert.Empty(t, b.Recipients)
+
+	r := parseOne(t, msg(
+		"From: Alice <alice@example.com>",
+		"To: helpdesk@example.com",
+		"Subject: Fwd: Returned mail: see transcript for details",
+		"",
+		"Why did this fail?",
+		"",
+		"Begin forwarded message:",
+		"",
+		"> From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.com>",
+		"> Subject: Returned mail: see transcript for details",
+		">",
+		">    ----- The following addresses had permanent fatal errors -----",
+		"> <bob@example.org>",
+		">     (reason: 550 5.1.1 <bob@example.org>... User unknown)",
+	))
+	assert.Equal(t, "bob@example.org", r.Address)
+	assert.Equal(t, "5.1.1", r.Status)
+}
+
+// A read receipt (RFC 8098) names its reader in Final-Recipient but reports
+// a message that arrived.
+func TestReadReceiptIsNotABounce(t *testing.T) {
+	b, err := Parse(msg(
+		"From: Kim <kim@example.org>",
+		"To: alice@example.com",
+		"Subject: Read: Quarterly report",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=disposition-notification; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain",
+		"",
+		"Your message was read on Tuesday.",
+		"--b1",
+		"Content-Type: message/disposition-notification",
+		"",
+		"Reporting-UA: example.org; Mail Client",
+		"Final-Recipient: rfc822; kim@example.org",
+		"Disposition: manual-action/MDN-sent-manually; displayed",
+		"--b1--",
+	))
+	require.NoError(t, err)
+	assert.Equal(t, KindNotBounce, b.Kind)
+	assert.Empty(t, b.Recipients)
+}

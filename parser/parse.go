@@ -228,6 +228,7 @@ type scan struct {
 	original   []Field // the returned message's header
 	hasOrig    bool
 	reportType string
+	mdn        bool // a message/disposition-notification part (RFC 8098)
 	parts      int
 	err        error
 	buf        *bytes.Buffer // holds one part's body at a time, during the walk
@@ -310,7 +311,9 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	case "text/html":
 		// a copy: the body's bytes are reused
 		s.htmlParts = append(s.htmlParts, string(body))
-	case "", "text/plain", "text/enriched", "message/disposition-notification":
+	case "message/disposition-notification":
+		s.mdn = true
+	case "", "text/plain", "text/enriched":
 		s.addText(body)
 	default:
 		if strings.HasPrefix(mt, "text/") {

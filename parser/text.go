@@ -447,24 +447,30 @@ var bouncePhrases = []string{
 var bouncePhraseMatcher = multimatch.NewFold(bouncePhrases)
 
 // looksLikeBounce reports whether a message without a delivery-status part
-// reads like a non-delivery report.
-// phrase is whether the text has one of the bouncePhrases.
-func looksLikeBounce(top []Field, subject string, phrase bool) bool {
+// reads like a non-delivery report. phrase is whether the text has one of the
+// bouncePhrases; returned reports whether it carries a copy of an original
+// message or forwards a notice (asked only when needed). Two signs are needed among: a mail-system sender, a null Return-Path, a
+// bounce subject and a bounce phrase. A person's message (a newsletter about
+// bounces, a forwarded notice) may have the subject and the phrase; from a
+// sender that is not a mail system they count only when the message returns
+// an original, as a notice does, or quotes a notice's header.
+func looksLikeBounce(top []Field, subject string, phrase bool, returned func() bool) bool {
 	if fieldsGet(top, "X-Failed-Recipients") != "" {
 		return true
 	}
-	score := 0
+	system := 0
 	from := strings.ToLower(fieldsGet(top, "From"))
 	for _, p := range bounceSenders {
 		if strings.Contains(from, p) {
-			score++
+			system++
 			break
 		}
 	}
 	rp := strings.TrimSpace(fieldsGet(top, "Return-Path"))
 	if rp == "<>" || rp == "" && fieldsGet(top, "Return-Path") != "" {
-		score++
+		system++
 	}
+	score := system
 	s := strings.ToLower(subject)
 	for _, p := range bounceSubjects {
 		if strings.Contains(s, p) {
@@ -475,7 +481,32 @@ func looksLikeBounce(top []Field, subject string, phrase bool) bool {
 	if phrase {
 		score++
 	}
-	return score >= 2
+	return score >= 2 && (system > 0 || returned())
+}
+
+// quotesNotice reports whether the text t quotes the header of a notice from
+// a mail system: a "From:" line, maybe behind "> " as in a forwarded message,
+// naming one of the bounceSenders.
+func quotesNotice(t string) bool {
+	for t != "" {
+		line := t
+		if i := strings.IndexByte(t, '\n'); i >= 0 {
+			line, t = t[:i], t[i+1:]
+		} else {
+			t = ""
+		}
+		line = strings.TrimLeft(line, " \t>")
+		if len(line) < 5 || !strings.EqualFold(line[:5], "from:") {
+			continue
+		}
+		line = strings.ToLower(line)
+		for _, p := range bounceSenders {
+			if strings.Contains(line, p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // listErrorPhrases are what a mailing list manager's notice of a refused
