@@ -390,7 +390,9 @@ func TestReplyCodeFromTranscript(t *testing.T) {
 
 // Out-of-office subjects in other languages.
 func TestAutoReplySubjects(t *testing.T) {
-	for _, subj := range []string{"Автоматический ответ: Привет", "Automatische Antwort: Angebot", "Respuesta automática: Hola", "自动回复: 你好"} {
+	for _, subj := range []string{"Автоматический ответ: Привет", "Automatische Antwort: Angebot", "Respuesta automática: Hola", "自动回复: 你好",
+		"Automatiskt svar: Offert", "Automatisch antwoord: Offerte", "Autoodpowiedź: Oferta", "Automatická odpověď: Nabídka",
+		"Otomatik yanıt: Teklif", "Automaattinen vastaus: Tarjous"} {
 		assert.True(t, isAutoReply(nil, subj), subj)
 	}
 	assert.False(t, isAutoReply(nil, "Quarterly report"))

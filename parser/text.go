@@ -388,7 +388,11 @@ var autoReplySubjects = []string{
 	"abwesenheit", "abwesend", "automatische antwort", "réponse automatique", "absence",
 	"fuera de la oficina", "respuesta automática", "risposta automatica", "fuori sede",
 	"resposta automática", "ausente", "автоответ", "автоматический ответ", "нет на месте", "в отпуске",
-	"自動返信", "自動応答", "不在", "自动回复",
+	"自動返信", "自動応答", "不在", "自动回复", "自動回覆",
+	"automatiskt svar", "automatisk svar", "autosvar", "automaattinen vastaus", "automatisch antwoord", "afwezig",
+	"autoodpowiedź", "automatyczna odpowiedź", "automatická odpověď", "automatická odpoveď", "otomatik yanıt",
+	"otomatik cevap", "automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "자동 회신", "자동 응답", "부재중",
+	"fora do escritório", "trả lời tự động", "balasan otomatis",
 }
 
 // isAutoReply reports whether the message is an automatic reply (RFC 3834 or
