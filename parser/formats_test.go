@@ -497,3 +497,27 @@ func TestReadReceiptIsNotABounce(t *testing.T) {
 	assert.Equal(t, KindNotBounce, b.Kind)
 	assert.Empty(t, b.Recipients)
 }
+
+// Postfix names the alias or list a recipient was expanded from: it is the
+// original recipient, and not part of the diagnostic.
+func TestExpandedFromIsTheOriginalRecipient(t *testing.T) {
+	b, err := Parse(msg(
+		"From: MAILER-DAEMON@mx.example.net (Mail Delivery System)",
+		"To: sender@example.net",
+		"Subject: Undelivered Mail Returned to Sender",
+		"",
+		"This is the mail system at host mx.example.net.",
+		"",
+		`<uma@example.net> (expanded from <sales@example.net>): unknown user: "uma"`,
+		"",
+		"<vic@example.net>: cannot update mailbox /var/mail/vic for user vic. error",
+		"    writing message: File too large",
+	))
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 2)
+	assert.Equal(t, "uma@example.net", b.Recipients[0].Address)
+	assert.Equal(t, "sales@example.net", b.Recipients[0].OriginalAddress)
+	assert.Equal(t, `unknown user: "uma"`, b.Recipients[0].Diagnostic)
+	assert.Equal(t, "vic@example.net", b.Recipients[1].Address)
+	assert.Empty(t, b.Recipients[1].OriginalAddress)
+}

@@ -363,6 +363,9 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 			diag = diag[:2000]
 		}
 		r := Recipient{Address: a, Action: action, ReportingMTA: b.ReportingMTA, LastAttempt: b.Date}
+		if ok {
+			r.OriginalAddress = expandedFrom(blk, a)
+		}
 		r.ReplyCode, r.Status = codesFrom(diag, "")
 		if r.ReplyCode == "" && r.Status == "" && len(order) == 1 {
 			r.ReplyCode, r.Status = codesFrom(whole, "")
@@ -389,6 +392,12 @@ func cleanBlock(blk, addr string) string {
 	if r, ok := strings.CutPrefix(strings.TrimLeft(toLower(line0), " \t<"), addr); ok {
 		// "<a@b>: reason" (Postfix, OpenSMTPD): keep the reason
 		r = strings.TrimLeft(r, ">")
+		if strings.HasPrefix(r, " (expanded from") {
+			// "<a@b> (expanded from <list@b>): reason" (Postfix)
+			if i := strings.IndexByte(r, ')'); i > 0 {
+				r = r[i+1:]
+			}
+		}
 		switch {
 		case strings.HasPrefix(r, ":"):
 			return foldSpace(blk[len(line0)-len(r)+1:])
@@ -398,6 +407,31 @@ func cleanBlock(blk, addr string) string {
 		}
 	}
 	return foldSpace(blk)
+}
+
+// expandedFrom returns the address that a recipient's block says it was
+// expanded from, an alias or a list ("<a@b> (expanded from <list@b>)" in
+// Postfix, "(expanded from: <list@b>)" in Sendmail), or "". Only the block's
+// first lines are read: the phrase follows the address.
+func expandedFrom(blk, addr string) string {
+	head := blk
+	if len(head) > 400 {
+		head = head[:400]
+	}
+	i := indexFold(head, "(expanded from")
+	if i < 0 {
+		return ""
+	}
+	rest := head[i+len("(expanded from"):]
+	j := strings.IndexByte(rest, ')')
+	if j < 0 {
+		return ""
+	}
+	a := normAddr(rest[:j])
+	if a == addr || !plausibleAddr(a) || strings.ContainsAny(a, " \t\n") {
+		return ""
+	}
+	return a
 }
 
 func anyIn(addrs []string, blocks map[string]string) bool {
