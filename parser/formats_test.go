@@ -520,4 +520,5 @@ func TestExpandedFromIsTheOriginalRecipient(t *testing.T) {
 	assert.Equal(t, `unknown user: "uma"`, b.Recipients[0].Diagnostic)
 	assert.Equal(t, "vic@example.net", b.Recipients[1].Address)
 	assert.Empty(t, b.Recipients[1].OriginalAddress)
+	assert.Equal(t, "mx.example.net", b.Recipients[1].ReportingMTA, "the host the report says wrote it")
 }

@@ -339,6 +339,9 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 			}
 		}
 	}
+	if b.ReportingMTA == "" {
+		b.ReportingMTA = reportingHost(text)
+	}
 	var out []Recipient
 	for _, a := range order {
 		blk, ok := blocks[a]
@@ -407,6 +410,22 @@ func cleanBlock(blk, addr string) string {
 		}
 	}
 	return foldSpace(blk)
+}
+
+// reportingHosts are the phrases after which a free-text report names the
+// host that wrote it: Postfix, qmail, Exchange.
+var reportingHosts = []string{"mail system at host", "qmail-send program at", "generating server:"}
+
+// reportingHost returns the host a free-text report says wrote it, or "".
+func reportingHost(text string) string {
+	for _, p := range reportingHosts {
+		if i := indexFold(text, p); i >= 0 {
+			if h := hostAfter(text, i+len(p)); h != "" {
+				return strings.ToLower(h)
+			}
+		}
+	}
+	return ""
 }
 
 // expandedFrom returns the address that a recipient's block says it was
