@@ -315,13 +315,13 @@ func TestRulesTestWithRulesD(t *testing.T) {
 	write(t, filepath.Join(user, "10-mine.yaml"), labelRule("mine"))
 	res := bouncer(t, "rules", "test", hourlyRules, hourlyEML)
 	require.Equal(t, 0, res.code, res.stderr)
-	assert.Regexp(t, `filtered soft check-recipient-address +-> +speeding soft spread-hourly-sending`, res.stdout)
+	assert.Regexp(t, `filtered soft check-recipient-filter +-> +speeding soft spread-hourly-sending`, res.stdout)
 
 	// Testing a file of the folder itself compares against the folder without it.
 	res = bouncer(t, "rules", "test", filepath.Join(user, "10-mine.yaml"), hourlyEML)
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Contains(t, res.stdout, "1 recipient changed of 2 recipients read\n")
-	assert.Regexp(t, `-> +filtered soft check-recipient-address +mine \(`, res.stdout)
+	assert.Regexp(t, `-> +filtered soft check-recipient-filter +mine \(`, res.stdout)
 
 	res = bouncer(t, "rules", "test", "--no-user-rules", hourlyRules, hourlyEML)
 	require.Equal(t, 0, res.code, res.stderr)
