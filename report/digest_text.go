@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // section is one part of a digest, laid out as a heading, an optional
@@ -240,9 +239,8 @@ func shortDate(s string) string {
 // become spaces, runs of spaces collapse, and long text is cut with "…".
 func cell(s string, max int) string {
 	s = strings.Join(strings.Fields(clean(s)), " ")
-	if max > 0 && utf8.RuneCountInString(s) > max {
-		r := []rune(s)
-		s = string(r[:max-1]) + "…"
+	if max > 0 {
+		s = cutWidth(s, max)
 	}
 	return s
 }
@@ -256,7 +254,7 @@ func writeDigestText(w io.Writer, d *Digest, md bool) error {
 		fmt.Fprintf(bw, "# %s\n\n%s\n", mdEscape(d.Title()), mdEscape(d.periodLine()))
 	} else {
 		title := d.Title()
-		fmt.Fprintf(bw, "%s\n%s\n%s\n", title, strings.Repeat("=", utf8.RuneCountInString(title)), d.periodLine())
+		fmt.Fprintf(bw, "%s\n%s\n%s\n", title, strings.Repeat("=", colWidth(title)), d.periodLine())
 	}
 	for _, s := range d.sections() {
 		bw.WriteString("\n")
@@ -270,7 +268,7 @@ func writeDigestText(w io.Writer, d *Digest, md bool) error {
 }
 
 func writeTextSection(w *bufio.Writer, s *section) {
-	fmt.Fprintf(w, "%s\n%s\n", s.Title, strings.Repeat("-", utf8.RuneCountInString(s.Title)))
+	fmt.Fprintf(w, "%s\n%s\n", s.Title, strings.Repeat("-", colWidth(s.Title)))
 	for _, n := range s.Notes {
 		fmt.Fprintf(w, "%s\n", wrapText(cell(n, 0), 78))
 	}
@@ -292,7 +290,7 @@ func writeTextSection(w *bufio.Writer, s *section) {
 	widths := make([]int, len(s.Cols))
 	for _, r := range rows {
 		for i, v := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(v))
+			widths[i] = max(widths[i], colWidth(v))
 		}
 	}
 	for _, r := range rows {
@@ -304,7 +302,7 @@ func writeTextSection(w *bufio.Writer, s *section) {
 			}
 			b.WriteString(v)
 			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(v)))
+				b.WriteString(strings.Repeat(" ", widths[i]-colWidth(v)))
 			}
 		}
 		w.WriteString(strings.TrimRight(b.String(), " ") + "\n")
@@ -316,7 +314,7 @@ func wrapText(s string, width int) string {
 	var b strings.Builder
 	n := 0
 	for _, word := range strings.Fields(s) {
-		l := utf8.RuneCountInString(word)
+		l := colWidth(word)
 		if n > 0 && n+1+l > width {
 			b.WriteString("\n")
 			n = 0

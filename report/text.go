@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // The text format, for a person at a terminal. It holds the records (in
@@ -284,11 +283,11 @@ func (t *textWriter) writeSummary(w io.Writer, s *Summary) {
 	}
 	labelW, numW := 0, 0
 	for _, ln := range lines {
-		labelW = max(labelW, utf8.RuneCountInString(ln.label))
+		labelW = max(labelW, colWidth(ln.label))
 		numW = max(numW, len(fmt.Sprint(ln.n)))
 	}
 	put := func(ln line) {
-		pad := strings.Repeat(" ", labelW-utf8.RuneCountInString(ln.label))
+		pad := strings.Repeat(" ", labelW-colWidth(ln.label))
 		fmt.Fprintf(w, "%s%s  %*d\n", ln.label, pad, numW, ln.n)
 	}
 	for _, ln := range lines[:head] {
@@ -335,9 +334,9 @@ func (g *group) count(r *Record) {
 	}
 	for i, c := range tableCells(r) {
 		if i == 3 {
-			g.maxDiag = max(g.maxDiag, utf8.RuneCountInString(c))
+			g.maxDiag = max(g.maxDiag, colWidth(c))
 		} else {
-			g.widths[i] = max(g.widths[i], utf8.RuneCountInString(c))
+			g.widths[i] = max(g.widths[i], colWidth(c))
 		}
 	}
 }
@@ -438,7 +437,7 @@ func (t *textWriter) writeTable(w io.Writer, g *group) error {
 	const pad = 2
 	widths := g.widths
 	for i, h := range l.columns {
-		widths[i] = max(widths[i], utf8.RuneCountInString(h))
+		widths[i] = max(widths[i], colWidth(h))
 	}
 	room := t.opts.Width - len(indent) - widths[0] - widths[1] - widths[2] - widths[4] - 4*pad
 	room = max(room, minDiag)
@@ -448,11 +447,11 @@ func (t *textWriter) writeTable(w io.Writer, g *group) error {
 		}
 		return d
 	}
-	widths[3] = utf8.RuneCountInString(l.columns[3])
+	widths[3] = colWidth(l.columns[3])
 	if g.maxDiag <= room {
 		widths[3] = max(widths[3], g.maxDiag, 1)
 	} else if err := g.rows.each(func(r *Record) {
-		widths[3] = max(widths[3], utf8.RuneCountInString(diagCell(r.Diagnostic)))
+		widths[3] = max(widths[3], colWidth(diagCell(r.Diagnostic)))
 	}); err != nil {
 		return err
 	}
@@ -462,7 +461,7 @@ func (t *textWriter) writeTable(w io.Writer, g *group) error {
 		var b strings.Builder
 		for i, c := range cells[:4] {
 			b.WriteString(c)
-			b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+pad))
+			b.WriteString(strings.Repeat(" ", widths[i]-colWidth(c)+pad))
 		}
 		b.WriteString(cells[4])
 		fmt.Fprintln(w, b.String())
@@ -503,26 +502,19 @@ func collapse(s string) string {
 	}), " ")
 }
 
-// cut shortens s to at most n runes, ending it with "…" when it was cut.
+// cut shortens s to at most n columns, ending it with "…" when it was cut.
 func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	if n <= 1 {
-		return "…"
-	}
-	rs := []rune(s)
-	return strings.TrimRight(string(rs[:n-1]), " ") + "…"
+	return cutWidth(s, n)
 }
 
-// wrap splits s into lines of at most width runes, breaking at spaces; a
+// wrap splits s into lines of at most width columns, breaking at spaces; a
 // word longer than width gets a line of its own.
 func wrap(s string, width int) []string {
 	var lines []string
 	var cur strings.Builder
 	n := 0
 	for _, word := range strings.Fields(s) {
-		wl := utf8.RuneCountInString(word)
+		wl := colWidth(word)
 		if n > 0 && n+1+wl > width {
 			lines = append(lines, cur.String())
 			cur.Reset()
