@@ -65,7 +65,7 @@ func (m *mbox) next(r *Reader) (*Message, source, error) {
 		}
 		if len(frag) > 0 {
 			if lineStart {
-				if bytes.HasPrefix(frag, []byte("From ")) && (prevBlank || fromLineShape.Match(frag)) {
+				if bytes.HasPrefix(frag, []byte("From ")) && (fromLineShape.Match(frag) || prevBlank && senderOnly(frag)) {
 					switch err {
 					case io.EOF:
 						// "From ..." without a line end closes the file:
@@ -108,6 +108,14 @@ func (m *mbox) next(r *Reader) (*Message, source, error) {
 	data := make([]byte, len(buf))
 	copy(data, buf)
 	return &Message{ID: id, Path: m.id, Data: data}, nil, nil
+}
+
+// senderOnly reports whether a "From " line names a sender and nothing else
+// ("From MAILER-DAEMON"), the short separator some writers use. A line longer
+// than the read buffer is judged by its start.
+func senderOnly(line []byte) bool {
+	rest := bytes.TrimRight(line[len("From "):], "\r\n")
+	return len(rest) > 0 && bytes.IndexAny(rest, " \t") < 0
 }
 
 // isQuotedFrom reports whether line matches ">+From ".

@@ -112,11 +112,12 @@ func formatSize(n int64) string {
 //
 // An mbox is read as a stream, one message at a time: memory is bounded by
 // the largest message, never by the file. A line starting with "From " begins
-// a new message when it follows a blank line; it also does without the blank
-// line when it has the shape of a separator (a time and a four-digit year, as
-// in "From MAILER-DAEMON Thu Sep 18 17:54:04 2008"), because some writers do
-// not leave one, while a stray "From " line in a body (unescaped by a careless
-// writer) seldom carries a date. The blank line before a separator, and the
+// a new message when it has the shape of a separator: a sender, then a time
+// and a four-digit year ("From MAILER-DAEMON Thu Sep 18 17:54:04 2008"),
+// with or without a blank line before it, as some writers leave none; or,
+// after a blank line, a sender alone ("From MAILER-DAEMON"). A stray "From "
+// line in a body, which a careless writer left unescaped ("From here on,
+// ..."), has neither shape and stays in its message. The blank line before a separator, and the
 // one at the end of the file, belong to the mbox framing and are removed from
 // the message, with its line end (LF or CRLF, as found). A line matching
 // ">+From " loses one ">" (mboxrd quoting; in mboxo files this also

@@ -155,6 +155,8 @@ const mboxText = "From MAILER-DAEMON Thu Sep 18 17:54:04 2008\n" +
 	"\n" +
 	"two ends with a blank line of its own\n" +
 	"\n" +
+	"From the mail system: a body line after a blank line, without a date\n" +
+	"\n" +
 	"\n" +
 	"From sender@example.org Tue Apr 28 08:17:48 2009\n" +
 	"Subject: three, after no blank line\n" +
@@ -169,7 +171,7 @@ const mboxText = "From MAILER-DAEMON Thu Sep 18 17:54:04 2008\n" +
 var mboxWant = []string{
 	"Subject: one\n\nFrom the start, quoted once (mboxrd)\n>From quoted twice\n> From is not quoting\n" +
 		"From here on, no date and no blank line: a body line\nend of one\n",
-	"Subject: two\n\ntwo ends with a blank line of its own\n\n",
+	"Subject: two\n\ntwo ends with a blank line of its own\n\nFrom the mail system: a body line after a blank line, without a date\n\n",
 	"Subject: three, after no blank line\n\nthree\n",
 	"Subject: four, last\n\nfour\n",
 }
