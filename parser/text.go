@@ -429,6 +429,7 @@ var bounceSubjects = []string{
 	"failed delivery", "unable to deliver", "not be delivered", "delivery report", "nicht zustellbar",
 	"unzustellbar", "non remis", "non distribué", "échec de la remise", "no se puede entregar", "no entregado",
 	"non recapitato", "não entregue", "не доставлено", "недоставлен", "配信", "未送达", "退信", "エラー",
+	"반송", "전송 실패", "발송 실패",
 	"mail delivery", "message status", "permanent error", "error sending", "failure delivery", "errors from",
 }
 
@@ -445,6 +446,7 @@ var bouncePhrases = []string{
 	"delivery status notification", "nicht zugestellt", "n'a pas pu être", "no se pudo entregar",
 	"non è stato possibile", "não foi possível entregar", "не может быть доставлено", "не удалось доставить",
 	"配信できません", "届きません", "送信できません", "无法投递", "未能送达",
+	"반송되었습니다", "전송하지 못했습니다", "전송 실패", "발송 실패", "배달되지 않았습니다",
 	"smtp error", "remote host said", "said:", "user unknown", "no such user",
 }
 

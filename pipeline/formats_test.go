@@ -12,7 +12,7 @@ import (
 // project in the shapes of MTAs and services the shared corpus does not have
 // (hMailServer, SmarterMail, Kerio, IceWarp, Axigen, MailEnable, GroupWise,
 // IronPort, MailMarshal, MessageLabs, Facebook, Exchange in German or in
-// HTML only, notices in eight languages, ...), and wants every row of its
+// HTML only, notices in nine languages, ...), and wants every row of its
 // expected.tsv, which has the corpus's columns.
 func TestFormatSamples(t *testing.T) {
 	s := scoreCorpus(t, "testdata/formats")
