@@ -66,6 +66,7 @@ type analyzeFlags struct {
 	color       string
 	explain     bool
 	saveUnknown string
+	saveNot     string
 	imap        imapFlags
 }
 
@@ -75,6 +76,7 @@ func (f *analyzeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.color, "color", "auto", "colour in the text report: auto, always or never")
 	fs.BoolVar(&f.explain, "explain", false, "say for each recipient which rule decided it")
 	fs.StringVar(&f.saveUnknown, "save-unknown", "", "write each bounce whose reason stays undefined to this folder as .eml")
+	fs.StringVar(&f.saveNot, "save-not-bounces", "", "write each message read as not a bounce (no auto-reply, no complaint) to this folder as .eml, to look for missed bounces")
 	f.imap.register(fs, "analyze")
 }
 
@@ -120,8 +122,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bouncer analyze:", err)
 		return exitUsage
 	}
-	if f.saveUnknown != "" {
-		if err := os.MkdirAll(f.saveUnknown, 0o755); err != nil {
+	for _, dir := range []string{f.saveUnknown, f.saveNot} {
+		if dir == "" {
+			continue
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			fmt.Fprintln(stderr, "bouncer analyze:", err)
 			return exitUsage
 		}
@@ -137,7 +142,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer src.Close()
-	return runPass(src, &f, pipeline.Options{Workers: f.workers, Classifier: cl, Explain: f.explain, KeepData: f.saveUnknown != ""}, w, stderr, true)
+	return runPass(src, &f, pipeline.Options{Workers: f.workers, Classifier: cl, Explain: f.explain, KeepData: f.saveUnknown != "" || f.saveNot != ""}, w, stderr, true)
 }
 
 // describeErr makes one stderr line naming the message and what is wrong.
@@ -159,7 +164,7 @@ func hasUndefined(r *pipeline.Result) bool {
 	return false
 }
 
-// saveMessage writes an undecided bounce as an .eml file named after its source.
+// saveMessage writes a message as an .eml file named after its source.
 func saveMessage(dir string, n int, r *pipeline.Result) error {
 	base := filepath.Base(strings.ReplaceAll(r.Source, "#", "-"))
 	base = strings.TrimSuffix(base, ".eml")

@@ -177,3 +177,19 @@ func TestAnalyzeSaveUnknown(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, msg, string(saved))
 }
+
+func TestAnalyzeSaveNotBounces(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errs := runCmd(t, "", "analyze", "--format", "ndjson", "--save-not-bounces", dir,
+		"../../testdata/not-a-bounce.eml", "../../testdata/auto-reply.eml", "../../testdata/dsn-rate-limit.eml")
+	require.Equal(t, exitOK, code, errs)
+	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	require.NoError(t, err)
+	require.Len(t, files, 1, "only the ordinary message: not the auto-reply, not the bounce")
+	saved, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	want, err := os.ReadFile("../../testdata/not-a-bounce.eml")
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(saved))
+	assert.Contains(t, filepath.Base(files[0]), "not-a-bounce")
+}

@@ -413,6 +413,12 @@ func runPass(src *sources, f *analyzeFlags, popts pipeline.Options, w report.Wri
 				fmt.Fprintln(stderr, "bouncer analyze: --save-unknown:", err)
 			}
 		}
+		if f.saveNot != "" && len(r.Records) == 0 {
+			saved++
+			if err := saveMessage(f.saveNot, saved, r); err != nil {
+				fmt.Fprintln(stderr, "bouncer analyze: --save-not-bounces:", err)
+			}
+		}
 		return nil
 	})
 	if err != nil {
