@@ -49,6 +49,9 @@ func (s *scan) decide() *Bounce {
 			return b
 		}
 	}
+	if listRejection(b, text) {
+		return b
+	}
 	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
 		b.Kind, b.Decoder = KindAutoReply, "rfc3834"
 		if a := addrOf(fieldsGet(s.top, "From")); a != "" {

@@ -522,3 +522,37 @@ func TestExpandedFromIsTheOriginalRecipient(t *testing.T) {
 	assert.Empty(t, b.Recipients[1].OriginalAddress)
 	assert.Equal(t, "mx.example.net", b.Recipients[1].ReportingMTA, "the host the report says wrote it")
 }
+
+// A list manager that refuses a post names the reasons; the failed recipient
+// is the list. A post held for the moderator has not failed.
+func TestListRejection(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: foo-owner@lists.example.org",
+		"To: alice@example.com",
+		"Subject: Your message to Foo was rejected",
+		"Auto-Submitted: auto-replied",
+		"",
+		"Your message to the foo mailing-list was rejected for the following",
+		"reasons:",
+		"",
+		"The message is not from a list member",
+		"",
+		"The original message as received by Mailman is attached.",
+	))
+	assert.Equal(t, "foo@lists.example.org", r.Address)
+	assert.Equal(t, "The message is not from a list member", r.Diagnostic)
+
+	b, err := Parse(msg(
+		"From: foo-owner@lists.example.org",
+		"To: alice@example.com",
+		"Subject: Your message to Foo awaits moderator approval",
+		"",
+		"Your mail to 'Foo' with the subject",
+		"",
+		"    Quarterly report",
+		"",
+		"Is being held until the list moderator can review it for approval.",
+	))
+	require.NoError(t, err)
+	assert.Equal(t, KindNotBounce, b.Kind)
+}

@@ -515,6 +515,64 @@ func quotesNotice(t string) bool {
 	return false
 }
 
+// listRejectPhrases open a list manager's notice that it refused a post
+// (Mailman: "Your message to the Foo mailing-list was rejected for the
+// following reasons:"). A notice that a post is held for a moderator is not
+// one: the post may still go out.
+var listRejectPhrases = []string{"mailing-list was rejected", "mailing list was rejected"}
+
+// listRejection reads a list manager's notice that it refused a post: the
+// failed recipient is the list, the diagnostic the reasons given. It reports
+// false, leaving b alone, for any other message.
+func listRejection(b *Bounce, text lowered) bool {
+	at := -1
+	for _, p := range listRejectPhrases {
+		if i := indexFold(text.t, p); i >= 0 {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return false
+	}
+	list := ""
+	for _, v := range []string{b.Subject, text.t[:at]} {
+		// "Your message to foo@lists.example.org was rejected"
+		if m := addrRe.FindString(v); m != "" {
+			list = normAddr(m)
+			break
+		}
+	}
+	if list == "" {
+		// the list's own addresses: foo-owner@, foo-bounces@ -> foo@
+		a := addrOf(b.From)
+		if i := strings.IndexByte(a, '@'); i > 0 {
+			local := a[:i]
+			for _, suf := range []string{"-owner", "-bounces", "-request", "-admin"} {
+				local = strings.TrimSuffix(local, suf)
+			}
+			list = local + a[i:]
+		}
+	}
+	if list == "" {
+		return false
+	}
+	diag := text.t[at:]
+	if i := indexFold(diag, "reasons:"); i >= 0 && i < 200 {
+		diag = diag[i+len("reasons:"):]
+	}
+	if i := indexFold(diag, "the original message"); i >= 0 {
+		diag = diag[:i]
+	}
+	diag = foldSpace(diag)
+	if len(diag) > maxHumanDiag {
+		diag = diag[:maxHumanDiag]
+	}
+	b.Kind, b.Decoder = KindNDR, "mailman"
+	b.Recipients = []Recipient{{Address: list, Action: "failed", Diagnostic: diag, LastAttempt: b.Date}}
+	return true
+}
+
 // listErrorPhrases are what a mailing list manager's notice of a refused
 // post says, lower-cased.
 var listErrorPhrases = []string{"not a member", "are not member", "loop alert", "duplicated message-id",
