@@ -23,13 +23,15 @@ type Input struct {
 	DiagnosticType string
 	// Category is the sending MTA's own class of the failure, when its
 	// report gives one (PowerMTA's bounce category: bad-mailbox, ...).
-	Category   string
-	Status     string // enhanced status code, "" when none
-	ReplyCode  string // SMTP reply code, "" when none
-	Diagnostic string
-	RemoteMTA  string
-	Recipient  string
-	Sender     string
+	Category string
+	// FeedbackType is an ARF report's Feedback-Type: abuse, auth-failure, ...
+	FeedbackType string
+	Status       string // enhanced status code, "" when none
+	ReplyCode    string // SMTP reply code, "" when none
+	Diagnostic   string
+	RemoteMTA    string
+	Recipient    string
+	Sender       string
 }
 
 // Verdict is the decision for one recipient.
@@ -90,6 +92,7 @@ func (c *Classifier) Classify(in Input) Verdict {
 		Command:   in.Command,
 		DiagType:  in.DiagnosticType,
 		Category:  in.Category,
+		Feedback:  in.FeedbackType,
 	})
 	v := Verdict{Reason: "undefined", Status: in.Status}
 	rule, hit := c.set.Match(sub)

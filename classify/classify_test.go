@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -139,6 +140,22 @@ func TestMTACategory(t *testing.T) {
 	v = c.Classify(Input{Kind: "dsn", Action: "failed", Status: "5.0.0", ReplyCode: "550", Diagnostic: "550 Your IP is listed at zen.spamhaus.org", Category: "bad-mailbox"})
 	if v.Reason != "blocked" {
 		t.Errorf("the text should decide over the category: got %s (rule %s)", v.Reason, v.Rule)
+	}
+}
+
+// An ARF report's Feedback-Type decides the advice: a complaint, a DMARC
+// failure report, a reader saying "not spam" call for different moves.
+func TestFeedbackType(t *testing.T) {
+	c := newClassifier(t)
+	for _, tc := range []struct{ typ, side, action string }{
+		{"abuse", "sender", "handle-complaint"},
+		{"Auth-Failure", "sender", "check-spf-dkim-dmarc"},
+		{"not-spam", "none", "no-action"},
+	} {
+		v := c.Classify(Input{Kind: "feedback", Action: "failed", FeedbackType: tc.typ})
+		assert.Equal(t, "feedback", v.Reason, tc.typ)
+		assert.Equal(t, tc.side, v.Side, tc.typ)
+		assert.Equal(t, tc.action, v.Action, tc.typ)
 	}
 }
 

@@ -208,7 +208,7 @@ func Parse(name string, data []byte) (*File, error) {
 var (
 	fileKeys  = []string{"rules", "actions"}
 	ruleKeys  = []string{"name", "description", "match", "set"}
-	matchKeys = []string{"status", "reply_code", "phrases", "and_phrases", "not_phrases", "regex", "remote_mta", "recipient_domain", "sender_domain", "decoder", "kind", "action", "command", "diagnostic_type", "category"}
+	matchKeys = []string{"status", "reply_code", "phrases", "and_phrases", "not_phrases", "regex", "remote_mta", "recipient_domain", "sender_domain", "decoder", "kind", "action", "command", "diagnostic_type", "category", "feedback_type"}
 	setKeys   = []string{"reason", "hard", "side", "action", "label"}
 	textKeys  = []string{"en", "fr"}
 )

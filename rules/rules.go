@@ -20,6 +20,7 @@
 //	      command: ["DATA"]          # the SMTP command the failure answered, or none
 //	      diagnostic_type: ["x-unix"] # the type of the DSN's Diagnostic-Code
 //	      category: ["bad-mailbox"]  # the sending MTA's own class (PowerMTA)
+//	      feedback_type: ["abuse"]   # an ARF report's Feedback-Type
 //	      action: ["failed"]
 //	    set:
 //	      reason: speeding
@@ -84,6 +85,7 @@ type Match struct {
 	Command         []string `yaml:"command,omitempty"`
 	DiagnosticType  []string `yaml:"diagnostic_type,omitempty"`
 	Category        []string `yaml:"category,omitempty"`
+	FeedbackType    []string `yaml:"feedback_type,omitempty"`
 	Action          []string `yaml:"action,omitempty"`
 }
 
@@ -110,6 +112,7 @@ type Subject struct {
 	Command   string // SMTP command the failure answered: RCPT, DATA, MAIL, ...
 	DiagType  string // type of the DSN's Diagnostic-Code: smtp, x-unix, ...
 	Category  string // the sending MTA's own class of the failure: bad-mailbox, ...
+	Feedback  string // an ARF report's Feedback-Type: abuse, auth-failure, ...
 	Action    string
 
 	lower   string // Text lower-cased with whitespace folded, filled by Prepare
@@ -318,7 +321,7 @@ func (m *Match) isEmpty() bool {
 	return len(m.Status) == 0 && len(m.ReplyCode) == 0 && len(m.Phrases) == 0 && m.Regex == "" &&
 		len(m.AndPhrases) == 0 && len(m.NotPhrases) == 0 &&
 		len(m.RemoteMTA) == 0 && len(m.RecipientDomain) == 0 && len(m.SenderDomain) == 0 &&
-		len(m.Decoder) == 0 && len(m.Kind) == 0 && len(m.Action) == 0 && len(m.Command) == 0 && len(m.DiagnosticType) == 0 && len(m.Category) == 0
+		len(m.Decoder) == 0 && len(m.Kind) == 0 && len(m.Action) == 0 && len(m.Command) == 0 && len(m.DiagnosticType) == 0 && len(m.Category) == 0 && len(m.FeedbackType) == 0
 }
 
 func validStatusPattern(p string) bool {
@@ -485,6 +488,7 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 	if !wordHolds(m.Kind, s.Kind, "kind", &hit) ||
 		!wordHolds(m.DiagnosticType, s.DiagType, "diagnostic_type", &hit) ||
 		!wordHolds(m.Category, s.Category, "category", &hit) ||
+		!wordHolds(m.FeedbackType, s.Feedback, "feedback_type", &hit) ||
 		!wordHolds(m.Command, s.Command, "command", &hit) ||
 		!wordHolds(m.Action, s.Action, "action", &hit) ||
 		!wordHolds(m.Decoder, s.Decoder, "decoder", &hit) {

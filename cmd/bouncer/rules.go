@@ -154,6 +154,7 @@ func conditions(m *rules.Match) [][2]any {
 	add("command", m.Command)
 	add("diagnostic_type", m.DiagnosticType)
 	add("category", m.Category)
+	add("feedback_type", m.FeedbackType)
 	add("action", m.Action)
 	return out
 }
