@@ -556,3 +556,17 @@ func TestListRejection(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, KindNotBounce, b.Kind)
 }
+
+// The remote server a diagnostic names, never the sending client it blames.
+func TestRemoteHostOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"host mx.example.org[192.0.2.4] said: 550 5.1.1 unknown":                                         "mx.example.org",
+		"554 5.7.1 Service unavailable; Client host [192.0.2.49] blocked using zen.spamhaus.org":         "",
+		"550 5.7.1 client host 192.0.2.49 rejected; see host mx.example.net":                             "mx.example.net",
+		"Remote server (203.0.113.10) issued an error.":                                                  "203.0.113.10",
+		"Remote Server at mx.example.org (192.0.2.5) returned '550 5.1.1 not found'":                     "mx.example.org",
+		"Generating server: corp.example.net Receiving server: mx.example.org (192.0.2.5) 550 not found": "mx.example.org",
+	} {
+		assert.Equal(t, want, remoteHostOf(in), in)
+	}
+}

@@ -375,7 +375,7 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 		}
 		r.Diagnostic = diag
 		r.Command = commandOf(diag)
-		if h := remoteHost(diag); h != "" {
+		if h := remoteHostOf(diag); h != "" {
 			r.RemoteMTA = strings.ToLower(h)
 		}
 		out = append(out, r)
@@ -410,6 +410,46 @@ func cleanBlock(blk, addr string) string {
 		}
 	}
 	return foldSpace(blk)
+}
+
+// remoteHostOf returns the remote server a diagnostic names (remoteHost), but
+// never the sending client: "Client host [192.0.2.1] blocked using ..." names
+// the IP the message came from, so the search goes on after it. Failing
+// that, it reads Exchange's "Remote Server at mx.example.org (...)" and
+// "Receiving server: ...", and "Remote server (192.0.2.1)" (hMailServer).
+func remoteHostOf(diag string) string {
+	s := diag
+	for n := 0; n < 4; n++ {
+		h := remoteHost(s)
+		if h == "" {
+			break
+		}
+		i := strings.Index(s, h)
+		if i < 0 || !clientBefore(s[:i]) {
+			return h
+		}
+		s = s[i+len(h):]
+	}
+	for _, p := range []string{"remote server at", "receiving server:", "remote server ("} {
+		if i := indexFold(diag, p); i >= 0 {
+			j := i + len(p)
+			if p[len(p)-1] == '(' {
+				j -= 2 // hostAfter reads from the space before "("
+			}
+			if h := hostAfter(strings.Replace(diag[j:min(len(diag), j+300)], "(", "[", 1), 0); h != "" {
+				return h
+			}
+		}
+	}
+	return ""
+}
+
+// clientBefore reports whether the text before a host name ends with
+// "client host" or "client" and the bracket or space before the name.
+func clientBefore(before string) bool {
+	t := strings.TrimRight(before, " \t[(")
+	t = strings.TrimSuffix(toLower(t[max(0, len(t)-12):]), "host")
+	return strings.HasSuffix(strings.TrimRight(t, " \t"), "client")
 }
 
 // reportingHosts are the phrases after which a free-text report names the
