@@ -261,6 +261,14 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 				r.Command = commandOf(blk)
 			}
 		}
+		if r.RemoteMTA == "" {
+			// no Remote-MTA field: the server the diagnostic, or the
+			// recipient's piece of the report when it was read, names
+			r.RemoteMTA = strings.ToLower(remoteHostOf(r.Diagnostic))
+			if blk, ok := blocks[final]; ok && r.RemoteMTA == "" {
+				r.RemoteMTA = strings.ToLower(remoteHostOf(blk))
+			}
+		}
 		if r.LastAttempt.IsZero() {
 			r.LastAttempt = b.ArrivalDate
 		}

@@ -570,3 +570,27 @@ func TestRemoteHostOf(t *testing.T) {
 		assert.Equal(t, want, remoteHostOf(in), in)
 	}
 }
+
+// A DSN without a Remote-MTA field names the server in its diagnostic.
+func TestRemoteMTAFromDiagnostic(t *testing.T) {
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.net",
+		"To: alice@example.com",
+		"Subject: Undelivered Mail Returned to Sender",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="b"`,
+		"",
+		"--b",
+		"Content-Type: message/delivery-status",
+		"",
+		"Reporting-MTA: dns; mx.example.net",
+		"",
+		"Final-Recipient: rfc822; bob@example.org",
+		"Action: failed",
+		"Status: 5.7.1",
+		"Diagnostic-Code: X-Postfix; host MX.example.org[192.0.2.4] said: 554 5.7.1 Client",
+		"    host [192.0.2.9] blocked using zen.spamhaus.org",
+		"--b--",
+	))
+	assert.Equal(t, "mx.example.org", r.RemoteMTA)
+}
