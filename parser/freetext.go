@@ -257,12 +257,22 @@ func textBlocks(text string, b *Bounce) map[string]string {
 
 var remoteHostRe = regexp.MustCompile(`(?i)(?:\bhost|remote server|mail server|\bmx)\s+\[?([a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\]?`)
 
+// delayPhrases say that a notice is a warning of delay, not a failure: in
+// English, then in other languages.
 var delayPhrases = []string{"has been delayed", "will be retried", "will continue to try", "still trying",
-	"not yet been delivered", "delivery is delayed", "temporarily deferred", "warning: message", "delay"}
+	"not yet been delivered",
+	"verzögert", "weiterhin versucht", "noch nicht zugestellt", "retardé", "pas encore été remis",
+	"nouvelles tentatives", "retrasad", "todavía no se ha entregado", "se seguirá intentando", "atrasad",
+	"ainda não foi entregue", "ritardat", "non è ancora stato recapitato", "задерж", "еще не доставлено",
+	"ещё не доставлено", "遅延", "再送を試み", "まだ配信されていません", "延迟", "仍在尝试", "尚未投递", "지연"}
 
-// delayWords holds a word of each of delayPhrases[:5]; findPhrases looks for
-// them.
-var delayWords = []string{"delayed", "retried", "continue", "trying", "yet"}
+// delayWords holds a word of each ASCII phrase of delayPhrases; findPhrases
+// looks for them. (A text with a phrase beyond ASCII is not ASCII, and is
+// searched for every phrase.)
+var delayWords = []string{"delayed", "retried", "continue", "trying", "yet", "retrasad", "atrasad", "ritardat", "versucht", "zugestellt", "tentatives"}
+
+// delaySubjects are the words of a delay warning's subject.
+var delaySubjects = []string{"delay", "warning", "verzögert", "retard", "retras", "atras", "ritard", "задерж", "遅延", "延迟", "지연"}
 
 var delayWordMatcher = multimatch.NewFold(delayWords)
 
@@ -326,13 +336,17 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 	}
 	action := "failed"
 	ls := strings.ToLower(b.Subject)
-	if strings.Contains(ls, "delay") || strings.Contains(ls, "warning") {
-		action = "delayed"
-	} else if !ascii || delayWord {
+	for _, w := range delaySubjects {
+		if strings.Contains(ls, w) {
+			action = "delayed"
+			break
+		}
+	}
+	if action != "delayed" && (!ascii || delayWord) {
 		// (on ASCII text, each of those phrases has its word of
 		// delayWords in the text as it is, before folding)
 		lt := toLower(whole)
-		for _, p := range delayPhrases[:5] {
+		for _, p := range delayPhrases {
 			if strings.Contains(lt, p) {
 				action = "delayed"
 				break
