@@ -430,6 +430,9 @@ var bounceSubjects = []string{
 	"unzustellbar", "non remis", "non distribué", "échec de la remise", "no se puede entregar", "no entregado",
 	"non recapitato", "não entregue", "не доставлено", "недоставлен", "配信", "未送达", "退信", "エラー",
 	"반송", "전송 실패", "발송 실패",
+	"non-remise", "état de remise", "retard de remise", "estado de entrega", "entrega retrasada", "entrega fallida",
+	"error de entrega", "falha na entrega", "status de entrega", "stato del recapito", "mancato recapito",
+	"übermittlungsstatus", "zustellung verzögert", "состоянии доставки", "ошибка доставки", "投递",
 	"mail delivery", "message status", "permanent error", "error sending", "failure delivery", "errors from",
 }
 
