@@ -598,11 +598,11 @@ func TestRemoteMTAFromDiagnostic(t *testing.T) {
 // A warning that delivery is delayed, in other languages than English.
 func TestDelayWarningLanguages(t *testing.T) {
 	for subject, line := range map[string]string{
-		"Zustellung verzögert": "Ihre Nachricht an <uwe@example.de> konnte noch nicht zugestellt werden.",
-		"Entrega pendiente":    "Su mensaje para <ines@example.es> ha sido retrasado.",
-		"Avis de non-remise":   "Votre message pour <paul@example.fr> a été retardé.",
-		"配信状況のお知らせ":            "<taro@example.jp> への配信が遅延しています。",
-		"Undelivered Mail":     "<ann@example.org>: host mx.example.org said: 550 5.1.1 unknown (delivery failed, not delayed by us)",
+		"Zustellung verzögert":                        "Ihre Nachricht an <uwe@example.de> konnte noch nicht zugestellt werden.",
+		"Notificación de estado de entrega (retraso)": "Su mensaje para <ines@example.es> ha sido retrasado.",
+		"Avis de non-remise":                          "Votre message pour <paul@example.fr> a été retardé.",
+		"配信状況のお知らせ":                                   "<taro@example.jp> への配信が遅延しています。",
+		"Undelivered Mail":                            "<ann@example.org>: host mx.example.org said: 550 5.1.1 unknown (delivery failed, not delayed by us)",
 	} {
 		r := parseOne(t, msg("From: MAILER-DAEMON@mx.example.net", "To: a@example.com", "Subject: "+subject, "", line))
 		want := "delayed"
