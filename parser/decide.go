@@ -217,6 +217,9 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 		}
 		r.Category = strings.ToLower(strings.TrimSpace(fieldsGet(fs, "X-PowerMTA-BounceCategory")))
 		status := firstStatus(fieldsGet(fs, "Status"))
+		if placeholderStatus(b.Decoder, status) {
+			status = ""
+		}
 		rawDiag := fieldsGet(fs, "Diagnostic-Code")
 		diag := stripType(rawDiag)
 		if t, _, ok := strings.Cut(rawDiag, ";"); ok && len(diag) < len(strings.TrimSpace(rawDiag)) {
@@ -274,6 +277,16 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 		}
 		b.Recipients = append(b.Recipients, r)
 	}
+}
+
+// placeholderStatus reports whether a DSN's Status field is one its MTA
+// writes whatever the failure: OpenSMTPD gives every failed recipient
+// "5.0.0" (every delayed one "4.0.0"), the real code being at most in the
+// server's answer it quotes. Such a status says no more than the Action, so
+// it is read as no status at all: a code in the text decides, and failing
+// one the reason's pseudo code does.
+func placeholderStatus(decoder, status string) bool {
+	return decoder == "opensmtpd" && (status == "5.0.0" || status == "4.0.0")
 }
 
 // maxHumanDiag caps the human-readable text taken as a diagnostic.

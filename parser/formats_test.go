@@ -612,3 +612,42 @@ func TestDelayWarningLanguages(t *testing.T) {
 		assert.Equal(t, want, r.Action, subject)
 	}
 }
+
+// OpenSMTPD writes "Status: 5.0.0" for every failure: a placeholder, so the
+// text's code decides, and without one the status is left to the classifier.
+func TestOpenSMTPDPlaceholderStatus(t *testing.T) {
+	report := func(text string) []byte {
+		return msg(
+			"From: Mailer Daemon <MAILER-DAEMON@mx.example.net>",
+			"To: alice@example.net",
+			"Subject: Delivery status notification: failed",
+			"MIME-Version: 1.0",
+			`Content-Type: multipart/mixed; boundary="b"`,
+			"",
+			"--b",
+			"Content-Type: text/plain",
+			"",
+			"    This is the MAILER-DAEMON, please DO NOT REPLY to this email.",
+			"",
+			"    An error has occurred while attempting to deliver a message for",
+			"    the following list of recipients:",
+			"",
+			text,
+			"",
+			"--b",
+			"Content-Type: message/delivery-status",
+			"",
+			"Reporting-MTA: dns; mx.example.net",
+			"",
+			"Final-Recipient: rfc822; bob@example.org",
+			"Action: failed",
+			"Status: 5.0.0",
+			"--b--",
+		)
+	}
+	r := parseOne(t, report("bob@example.org: Domain does not exist"))
+	assert.Equal(t, "", r.Status, "no code but the placeholder")
+	r = parseOne(t, report("bob@example.org: 550 5.7.25 The IP address sending this message does not have a PTR record"))
+	assert.Equal(t, "5.7.25", r.Status)
+	assert.Equal(t, "550", r.ReplyCode)
+}

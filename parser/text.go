@@ -606,6 +606,7 @@ func bouncePhrase(l string) bool {
 
 var mtaSignatures = []struct{ phrase, mta string }{
 	{"qmail-send program", "qmail"},
+	{"this is the mailer-daemon, please do not reply to this", "opensmtpd"}, // its bounce template
 	{"this message was created automatically by mail delivery software", "exim"},
 	{"the postfix program", "postfix"},
 	{"this is the mail system at host", "postfix"},
