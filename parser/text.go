@@ -458,7 +458,9 @@ var bouncePhraseMatcher = multimatch.NewFold(bouncePhrases)
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report. phrase is whether the text has one of the
 // bouncePhrases; returned reports whether it carries a copy of an original
-// message or forwards a notice (asked only when needed). Two signs are needed among: a mail-system sender, a null Return-Path, a
+// message or forwards a notice (asked only when needed).
+//
+// Two signs are needed among: a mail-system sender, a null Return-Path, a
 // bounce subject and a bounce phrase. A person's message (a newsletter about
 // bounces, a forwarded notice) may have the subject and the phrase; from a
 // sender that is not a mail system they count only when the message returns
