@@ -263,8 +263,9 @@ var delayPhrases = []string{"has been delayed", "will be retried", "will continu
 	"not yet been delivered",
 	"verzögert", "weiterhin versucht", "noch nicht zugestellt", "retardé", "pas encore été remis",
 	"nouvelles tentatives", "retrasad", "todavía no se ha entregado", "se seguirá intentando", "atrasad",
-	"ainda não foi entregue", "ritardat", "non è ancora stato recapitato", "задерж", "еще не доставлено",
-	"ещё не доставлено", "遅延", "再送を試み", "まだ配信されていません", "延迟", "仍在尝试", "尚未投递", "지연"}
+	"ainda não foi entregue", "ritardat", "non è ancora stato recapitato", "задержан", "задержка доставки",
+	"еще не доставлено", "ещё не доставлено", "配信が遅延", "遅延しています", "再送を試み", "まだ配信されていません",
+	"延迟投递", "投递延迟", "已延迟", "仍在尝试", "尚未投递", "전송이 지연", "발송이 지연", "지연되고"}
 
 // delayWords holds a word of each ASCII phrase of delayPhrases; findPhrases
 // looks for them. (A text with a phrase beyond ASCII is not ASCII, and is
