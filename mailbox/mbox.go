@@ -115,7 +115,7 @@ func (m *mbox) next(r *Reader) (*Message, source, error) {
 // than the read buffer is judged by its start.
 func senderOnly(line []byte) bool {
 	rest := bytes.TrimRight(line[len("From "):], "\r\n")
-	return len(rest) > 0 && bytes.IndexAny(rest, " \t") < 0
+	return len(rest) > 0 && !bytes.ContainsAny(rest, " \t")
 }
 
 // isQuotedFrom reports whether line matches ">+From ".
