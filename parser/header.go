@@ -264,3 +264,76 @@ func knownName(n string) string {
 }
 
 var knownNames = []string{"message-id", "from", "to", "subject", "date", "list-id", "received", "return-path"}
+
+// maxPlainHeader bounds the header plainHeader reads: well inside go-message's
+// own limit of 1 MB, so that a header it takes is one go-message takes too.
+const maxPlainHeader = 256 << 10
+
+// plainHeader reads the header at the start of data the way go-message's
+// message.Read would, without its cost: message.Read copies every field of
+// the header into a map, through a 4 KiB bufio.Reader, while only two of them
+// are ever read from it (Content-Type and Content-Transfer-Encoding, by
+// message.New and the walk), and the parser reads the header itself anyway
+// (readFields). It returns a header holding those two fields as go-message
+// gives them (the first of each, folded lines joined by one space), and
+// where the body begins.
+//
+// ok is false unless the header has the plain shape of nearly every message,
+// on which go-message and readFields agree line for line: no CR (the data went
+// through normalizeNewlines), a first line that is a field, each line a
+// field readFields takes or a continuation line with some text, and an
+// empty line at the end. Anything else must be read by message.Read.
+func plainHeader(data []byte) (h message.Header, body int, ok bool) {
+	if len(data) == 0 || data[0] == ' ' || data[0] == '\t' {
+		return h, 0, false
+	}
+	end := bytes.Index(data[:min(len(data), maxPlainHeader)], blankLine)
+	if end < 0 || bytes.IndexByte(data[:end], '\r') >= 0 {
+		return h, 0, false
+	}
+	hdr := data[:end+1] // up to the last field's line end
+	var ct, cte []byte  // the first Content-Type and Content-Transfer-Encoding fields
+	for pos := 0; pos < len(hdr); {
+		// one field: its first line, then its continuation lines
+		start := pos
+		line, _ := cutLine(hdr[pos:])
+		i := bytes.IndexByte(line, ':')
+		if i <= 0 || !isFieldName(line[:i]) {
+			return h, 0, false
+		}
+		name := trimBlanks(line[:i])
+		pos += len(line) + 1
+		for pos < len(hdr) && (hdr[pos] == ' ' || hdr[pos] == '\t') {
+			cont, _ := cutLine(hdr[pos:])
+			if len(bytes.TrimSpace(cont)) == 0 {
+				return h, 0, false // readFields would end the header here
+			}
+			pos += len(cont) + 1
+		}
+		switch {
+		case ct == nil && bytes.EqualFold(name, []byte("Content-Type")):
+			ct = hdr[start:pos]
+		case cte == nil && bytes.EqualFold(name, []byte("Content-Transfer-Encoding")):
+			cte = hdr[start:pos]
+		}
+	}
+	// AddRaw trims and joins the value as go-message's header reading does.
+	if ct != nil {
+		h.AddRaw(ct)
+	}
+	if cte != nil {
+		h.AddRaw(cte)
+	}
+	return h, end + 2, true
+}
+
+// trimBlanks trims spaces and tabs, as go-message trims a field name.
+func trimBlanks(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}

@@ -42,19 +42,26 @@ func Parse(data []byte) (*Bounce, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ErrEmpty
 	}
-	ent, err := message.Read(bytes.NewReader(data))
-	if !readable(ent, err) {
-		ent = nil
-	}
 	var top []Field
 	var rest []byte
-	ok := false
-	if ent != nil {
-		// the fields go-message has just read, rather than a second parse
-		top, rest, ok = topFields(data, &ent.Header)
-	}
-	if !ok {
+	ent, plain := readPlain(data)
+	if plain {
+		// go-message and readFields read this header alike
 		top, rest = readFields(data)
+	} else {
+		var err error
+		ent, err = message.Read(bytes.NewReader(data))
+		if !readable(ent, err) {
+			ent = nil
+		}
+		ok := false
+		if ent != nil {
+			// the fields go-message has just read, rather than a second parse
+			top, rest, ok = topFields(data, &ent.Header)
+		}
+		if !ok {
+			top, rest = readFields(data)
+		}
 	}
 	if len(top) == 0 {
 		return nil, &Error{"no header fields: not a mail message"}
@@ -71,10 +78,7 @@ func Parse(data []byte) (*Bounce, error) {
 	} else {
 		if refold {
 			// firstPartMalformed read the first part: start again
-			ent, err = message.Read(bytes.NewReader(data))
-			if !readable(ent, err) {
-				ent = nil
-			}
+			ent = readEntity(data)
 		}
 		s = walkEntity(ent, top, rest)
 	}
@@ -103,11 +107,35 @@ func skipEnvelopeLine(data []byte) []byte {
 }
 
 func walkMessage(data []byte, top []Field, rest []byte) *scan {
+	return walkEntity(readEntity(data), top, rest)
+}
+
+// readEntity reads the message in data (normalized, see normalizeNewlines)
+// with go-message, or returns nil when go-message cannot read its header
+// (see readable).
+func readEntity(data []byte) *message.Entity {
+	if ent, ok := readPlain(data); ok {
+		return ent
+	}
 	ent, err := message.Read(bytes.NewReader(data))
 	if !readable(ent, err) {
-		ent = nil
+		return nil
 	}
-	return walkEntity(ent, top, rest)
+	return ent
+}
+
+// readPlain is message.Read for a message whose header has the plain shape
+// plainHeader reads, without go-message's reading of the header; ok is false
+// for any other message.
+func readPlain(data []byte) (ent *message.Entity, ok bool) {
+	h, body, ok := plainHeader(data)
+	if !ok {
+		return nil, false
+	}
+	// message.New is what message.Read ends with; its only errors are
+	// an unknown charset or transfer encoding, which readable accepts.
+	ent, _ = message.New(h, bytes.NewReader(data[body:]))
+	return ent, true
 }
 
 // readable reports whether go-message read a message's header well enough
