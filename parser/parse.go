@@ -314,6 +314,12 @@ func (s *scan) walk(e *message.Entity, depth int) {
 		// from, so not decoded (the multipart reader skips its bytes)
 		return
 	}
+	if mt == "text/html" && len(s.texts) > 0 {
+		// An HTML part is read only when there is no text part (allText):
+		// after one, it is not decoded at all (the multipart reader skips
+		// its bytes).
+		return
+	}
 	body, err := s.readBody(e.Body)
 	if err != nil && len(body) == 0 && !message.IsUnknownCharset(err) {
 		return
