@@ -16,7 +16,8 @@ import (
 // afterwards.
 func readFields(b []byte) ([]Field, []byte) {
 	type span struct{ name, end, valEnd int } // offsets in text
-	var spanBuf [32]span
+	// room for the fields of most blocks, without an allocation
+	var spanBuf [64]span
 	spans := spanBuf[:0]
 	var text []byte // each field's name then its value, joined
 	for len(b) > 0 {
@@ -35,12 +36,15 @@ func readFields(b []byte) ([]Field, []byte) {
 			break
 		}
 		if text == nil {
-			// room for the block, up to its blank line
-			n := len(b)
-			if e := bytes.Index(b, blankLine); e >= 0 {
+			// room for the block, up to its blank line: the text is never
+			// longer. Without a blank line, or far away, the block may end
+			// much sooner, at a line that is not a field: room for a
+			// small one then, which append grows.
+			n := min(len(b), 4096)
+			if e := bytes.Index(b, blankLine); e >= 0 && e < 64<<10 {
 				n = e + 1
 			}
-			text = make([]byte, 0, min(n, 4096))
+			text = make([]byte, 0, n)
 		}
 		sp := span{name: len(text)}
 		text = append(text, bytes.TrimSpace(line[:i])...)
