@@ -15,6 +15,18 @@ import (
 // slices of one string made for the block: b is only read, and may change
 // afterwards.
 func readFields(b []byte) ([]Field, []byte) {
+	return readFieldsRaw(b, nil)
+}
+
+// mimeFields holds the raw lines (folded ones included) of the first
+// Content-Type and Content-Transfer-Encoding fields of a header.
+type mimeFields struct{ ct, cte []byte }
+
+// readFieldsRaw is readFields, which also keeps in mf, when it is not nil,
+// the raw lines of the fields go-message reads from a header (see
+// plainHeader).
+func readFieldsRaw(b []byte, mf *mimeFields) ([]Field, []byte) {
+	orig := b
 	type span struct{ name, end, valEnd int } // offsets in text
 	// room for the fields of most blocks, without an allocation
 	var spanBuf [64]span
@@ -47,6 +59,7 @@ func readFields(b []byte) ([]Field, []byte) {
 			text = make([]byte, 0, n)
 		}
 		sp := span{name: len(text)}
+		start := len(orig) - len(b)
 		text = append(text, bytes.TrimSpace(line[:i])...)
 		sp.end = len(text)
 		text = append(text, bytes.TrimSpace(line[i+1:])...)
@@ -64,6 +77,15 @@ func readFields(b []byte) ([]Field, []byte) {
 		}
 		sp.valEnd = len(text)
 		spans = append(spans, sp)
+		if mf != nil {
+			raw := orig[start : len(orig)-len(b)]
+			switch name := text[sp.name:sp.end]; {
+			case mf.ct == nil && bytes.EqualFold(name, []byte("Content-Type")):
+				mf.ct = raw
+			case mf.cte == nil && bytes.EqualFold(name, []byte("Content-Transfer-Encoding")):
+				mf.cte = raw
+			}
+		}
 	}
 	if len(spans) == 0 {
 		return nil, b
@@ -277,67 +299,37 @@ const maxPlainHeader = 256 << 10
 // message.Read would, without its cost: message.Read copies every field of
 // the header into a map, through a 4 KiB bufio.Reader, while only two of them
 // are ever read from it (Content-Type and Content-Transfer-Encoding, by
-// message.New and the walk), and the parser reads the header itself anyway
-// (readFields). It returns a header holding those two fields as go-message
-// gives them (the first of each, folded lines joined by one space), and
-// where the body begins.
+// message.New and the walk), and the parser reads the header itself anyway.
+// It returns a header holding those two fields as go-message gives them (the
+// first of each, folded lines joined by one space), the fields as readFields
+// reads them, and where the body begins.
 //
 // ok is false unless the header has the plain shape of nearly every message,
 // on which go-message and readFields agree line for line: no CR (the data went
 // through normalizeNewlines), a first line that is a field, each line a
 // field readFields takes or a continuation line with some text, and an
 // empty line at the end. Anything else must be read by message.Read.
-func plainHeader(data []byte) (h message.Header, body int, ok bool) {
+func plainHeader(data []byte) (h message.Header, fs []Field, body int, ok bool) {
 	if len(data) == 0 || data[0] == ' ' || data[0] == '\t' {
-		return h, 0, false
+		return h, nil, 0, false
 	}
-	end := bytes.Index(data[:min(len(data), maxPlainHeader)], blankLine)
-	if end < 0 || bytes.IndexByte(data[:end], '\r') >= 0 {
-		return h, 0, false
-	}
-	hdr := data[:end+1] // up to the last field's line end
-	var ct, cte []byte  // the first Content-Type and Content-Transfer-Encoding fields
-	for pos := 0; pos < len(hdr); {
-		// one field: its first line, then its continuation lines
-		start := pos
-		line, _ := cutLine(hdr[pos:])
-		i := bytes.IndexByte(line, ':')
-		if i <= 0 || !isFieldName(line[:i]) {
-			return h, 0, false
-		}
-		name := trimBlanks(line[:i])
-		pos += len(line) + 1
-		for pos < len(hdr) && (hdr[pos] == ' ' || hdr[pos] == '\t') {
-			cont, _ := cutLine(hdr[pos:])
-			if len(bytes.TrimSpace(cont)) == 0 {
-				return h, 0, false // readFields would end the header here
-			}
-			pos += len(cont) + 1
-		}
-		switch {
-		case ct == nil && bytes.EqualFold(name, []byte("Content-Type")):
-			ct = hdr[start:pos]
-		case cte == nil && bytes.EqualFold(name, []byte("Content-Transfer-Encoding")):
-			cte = hdr[start:pos]
-		}
+	var mf mimeFields
+	fs, rest := readFieldsRaw(data, &mf)
+	// readFields ends the block at an empty line, then the block ends with
+	// "\n\n"; at a blank line with white space, a line that is not a field
+	// (or a field name go-message takes and readFields does not) or the end
+	// of the data, it does not.
+	body = len(data) - len(rest)
+	if len(fs) == 0 || body > maxPlainHeader || !bytes.HasSuffix(data[:body], blankLine) ||
+		bytes.IndexByte(data[:body], '\r') >= 0 {
+		return h, nil, 0, false
 	}
 	// AddRaw trims and joins the value as go-message's header reading does.
-	if ct != nil {
-		h.AddRaw(ct)
+	if mf.ct != nil {
+		h.AddRaw(mf.ct)
 	}
-	if cte != nil {
-		h.AddRaw(cte)
+	if mf.cte != nil {
+		h.AddRaw(mf.cte)
 	}
-	return h, end + 2, true
-}
-
-// trimBlanks trims spaces and tabs, as go-message trims a field name.
-func trimBlanks(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
+	return h, fs, body, true
 }

@@ -44,11 +44,8 @@ func Parse(data []byte) (*Bounce, error) {
 	}
 	var top []Field
 	var rest []byte
-	ent, plain := readPlain(data)
-	if plain {
-		// go-message and readFields read this header alike
-		top, rest = readFields(data)
-	} else {
+	ent, top, rest, plain := readPlain(data)
+	if !plain {
 		var err error
 		ent, err = message.Read(bytes.NewReader(data))
 		if !readable(ent, err) {
@@ -114,7 +111,7 @@ func walkMessage(data []byte, top []Field, rest []byte) *scan {
 // with go-message, or returns nil when go-message cannot read its header
 // (see readable).
 func readEntity(data []byte) *message.Entity {
-	if ent, ok := readPlain(data); ok {
+	if ent, _, _, ok := readPlain(data); ok {
 		return ent
 	}
 	ent, err := message.Read(bytes.NewReader(data))
@@ -125,17 +122,18 @@ func readEntity(data []byte) *message.Entity {
 }
 
 // readPlain is message.Read for a message whose header has the plain shape
-// plainHeader reads, without go-message's reading of the header; ok is false
-// for any other message.
-func readPlain(data []byte) (ent *message.Entity, ok bool) {
-	h, body, ok := plainHeader(data)
+// plainHeader reads, without go-message's reading of the header. It returns
+// the header's fields and the body too, as readFields does. ok is false for
+// any other message.
+func readPlain(data []byte) (ent *message.Entity, top []Field, rest []byte, ok bool) {
+	h, top, body, ok := plainHeader(data)
 	if !ok {
-		return nil, false
+		return nil, nil, nil, false
 	}
 	// message.New is what message.Read ends with; its only errors are
 	// an unknown charset or transfer encoding, which readable accepts.
 	ent, _ = message.New(h, bytes.NewReader(data[body:]))
-	return ent, true
+	return ent, top, data[body:], true
 }
 
 // readable reports whether go-message read a message's header well enough

@@ -17,7 +17,7 @@ import (
 // body, and that readFields ends the header where they do.
 func samePlainHeader(t *testing.T, data []byte) {
 	t.Helper()
-	h, body, ok := plainHeader(data)
+	h, pfs, body, ok := plainHeader(data)
 	if !ok {
 		return
 	}
@@ -41,8 +41,8 @@ func samePlainHeader(t *testing.T, data []byte) {
 		t.Fatalf("body at %d differs from go-message's", body)
 	}
 	fs, rest := readFields(data)
-	if len(fs) == 0 || !bytes.Equal(rest, data[body:]) {
-		t.Fatalf("readFields ends the header elsewhere")
+	if len(fs) == 0 || !bytes.Equal(rest, data[body:]) || !sameFields(fs, pfs) {
+		t.Fatalf("readFields reads the header otherwise")
 	}
 	if top, _, ok := topFields(data, &ent.Header); ok && !sameFields(top, fs) {
 		t.Fatalf("readFields and topFields differ")
@@ -84,7 +84,7 @@ func TestPlainHeader(t *testing.T) {
 	for _, c := range cases {
 		samePlainHeader(t, normalizeNewlines([]byte(c)))
 	}
-	if _, _, ok := plainHeader([]byte("From: a@b\n \nSubject: x\n\nbody")); ok {
+	if _, _, _, ok := plainHeader([]byte("From: a@b\n \nSubject: x\n\nbody")); ok {
 		t.Error("a blank continuation line read as plain")
 	}
 	var paths []string
@@ -99,7 +99,7 @@ func TestPlainHeader(t *testing.T) {
 			continue
 		}
 		data = skipEnvelopeLine(normalizeNewlines(data))
-		if _, _, ok := plainHeader(data); ok {
+		if _, _, _, ok := plainHeader(data); ok {
 			plain++
 		}
 		samePlainHeader(t, data)
