@@ -33,3 +33,27 @@ func BenchmarkParse(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(msgs)*b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// BenchmarkReadFields reads the top-level header of every corpus message of
+// bsd/, on one core.
+func BenchmarkReadFields(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "bsd", "*.eml"))
+	if len(files) == 0 {
+		b.Skip("shared corpus not found")
+	}
+	var msgs [][]byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, skipEnvelopeLine(normalizeNewlines(data)))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, m := range msgs {
+			_, _ = readFields(m)
+		}
+	}
+}
