@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -239,21 +240,26 @@ func fieldsGet(fs []Field, name string) string {
 // normalizeNewlines turns CRLF and lone CR into LF, so that a message gives the
 // same answer whatever its line ends. It copies only when it must.
 func normalizeNewlines(b []byte) []byte {
-	i := bytes.IndexByte(b, '\r')
-	if i < 0 {
+	if bytes.IndexByte(b, '\r') < 0 {
 		return b
 	}
+	return appendNewlines(make([]byte, 0, len(b)), b)
+}
+
+// appendNewlines appends b to dst with CRLF and lone CR turned into LF.
+func appendNewlines(dst, b []byte) []byte {
+	dst = slices.Grow(dst, len(b))
 	// copy line by line: a CRLF message has a CR on every line
-	out := make([]byte, 0, len(b))
 	for {
-		out = append(out, b[:i]...)
-		out = append(out, '\n')
+		i := bytes.IndexByte(b, '\r')
+		if i < 0 {
+			return append(dst, b...)
+		}
+		dst = append(dst, b[:i]...)
+		dst = append(dst, '\n')
 		b = b[i+1:]
 		if len(b) > 0 && b[0] == '\n' {
 			b = b[1:]
-		}
-		if i = bytes.IndexByte(b, '\r'); i < 0 {
-			return append(out, b...)
 		}
 	}
 }

@@ -37,7 +37,17 @@ func (e *Error) Error() string { return "parser: " + e.Msg }
 // It returns an error only when the input is not a mail message at all (empty,
 // no header); a damaged message that still says something yields a Bounce.
 func Parse(data []byte) (*Bounce, error) {
-	data = normalizeNewlines(data)
+	if bytes.IndexByte(data, '\r') >= 0 {
+		// A CRLF message (as IMAP gives them) is read from a copy with
+		// LF line ends, in a buffer kept for the next message: whatever is
+		// kept of the message is copied out of it (see readFields,
+		// addText, and the body buffer of the walk), and the buffer is
+		// only given back once the message is parsed.
+		buf := getLineBuf()
+		defer putLineBuf(buf)
+		*buf = appendNewlines((*buf)[:0], data)
+		data = *buf
+	}
 	data = skipEnvelopeLine(data)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ErrEmpty
