@@ -178,6 +178,7 @@ func walkEntity(ent *message.Entity, top []Field, rest []byte) *scan {
 // continuation line lost its leading white space.
 func refoldParams(data []byte) ([]byte, bool) {
 	var out bytes.Buffer
+	out.Grow(len(data) + 64) // the data and a few tabs: no copies while it grows
 	changed := false
 	prevSemi := false
 	for len(data) > 0 {
