@@ -269,6 +269,7 @@ type scan struct {
 	parts      int
 	err        error
 	buf        *bytes.Buffer // holds one part's body at a time, during the walk
+	limit      io.LimitedReader
 }
 
 // bodyBufs keeps body buffers from one message to the next.
@@ -278,7 +279,10 @@ var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // good until the next call: whatever keeps them must copy them.
 func (s *scan) readBody(r io.Reader) ([]byte, error) {
 	s.buf.Reset()
-	_, err := s.buf.ReadFrom(io.LimitReader(r, maxPartSize))
+	// the scan's own limited reader, rather than a new one for each part
+	s.limit = io.LimitedReader{R: r, N: maxPartSize}
+	_, err := s.buf.ReadFrom(&s.limit)
+	s.limit.R = nil
 	return s.buf.Bytes(), err
 }
 
