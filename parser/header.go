@@ -54,7 +54,7 @@ func readFieldsRaw(b []byte, mf *mimeFields) ([]Field, []byte) {
 			// much sooner, at a line that is not a field: room for a
 			// small one then, which append grows.
 			n := min(len(b), 4096)
-			if e := bytes.Index(b, blankLine); e >= 0 && e < 64<<10 {
+			if e := bytes.Index(b[:min(len(b), 64<<10)], blankLine); e >= 0 {
 				n = e + 1
 			}
 			text = make([]byte, 0, n)
