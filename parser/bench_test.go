@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,7 +9,13 @@ import (
 
 // BenchmarkParse parses every corpus message of bsd/, held in memory, on one
 // core.
-func BenchmarkParse(b *testing.B) {
+func BenchmarkParse(b *testing.B) { benchmarkParse(b, false) }
+
+// BenchmarkParseCRLF is BenchmarkParse with the messages' line ends made
+// CRLF, as IMAP gives them.
+func BenchmarkParseCRLF(b *testing.B) { benchmarkParse(b, true) }
+
+func benchmarkParse(b *testing.B, crlf bool) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "bsd", "*.eml"))
 	if len(files) == 0 {
 		b.Skip("shared corpus not found")
@@ -19,6 +26,9 @@ func BenchmarkParse(b *testing.B) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if crlf {
+			data = bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
 		}
 		msgs = append(msgs, data)
 		size += int64(len(data))
@@ -32,4 +42,28 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(msgs)*b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkReadFields reads the top-level header of every corpus message of
+// bsd/, on one core.
+func BenchmarkReadFields(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "bsd", "*.eml"))
+	if len(files) == 0 {
+		b.Skip("shared corpus not found")
+	}
+	var msgs [][]byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, skipEnvelopeLine(normalizeNewlines(data)))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, m := range msgs {
+			_, _ = readFields(m)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -15,8 +16,21 @@ import (
 // slices of one string made for the block: b is only read, and may change
 // afterwards.
 func readFields(b []byte) ([]Field, []byte) {
+	return readFieldsRaw(b, nil)
+}
+
+// mimeFields holds the raw lines (folded ones included) of the first
+// Content-Type and Content-Transfer-Encoding fields of a header.
+type mimeFields struct{ ct, cte []byte }
+
+// readFieldsRaw is readFields, which also keeps in mf, when it is not nil,
+// the raw lines of the fields go-message reads from a header (see
+// plainHeader).
+func readFieldsRaw(b []byte, mf *mimeFields) ([]Field, []byte) {
+	orig := b
 	type span struct{ name, end, valEnd int } // offsets in text
-	var spanBuf [32]span
+	// room for the fields of most blocks, without an allocation
+	var spanBuf [64]span
 	spans := spanBuf[:0]
 	var text []byte // each field's name then its value, joined
 	for len(b) > 0 {
@@ -35,14 +49,18 @@ func readFields(b []byte) ([]Field, []byte) {
 			break
 		}
 		if text == nil {
-			// room for the block, up to its blank line
-			n := len(b)
-			if e := bytes.Index(b, blankLine); e >= 0 {
+			// room for the block, up to its blank line: the text is never
+			// longer. Without a blank line, or far away, the block may end
+			// much sooner, at a line that is not a field: room for a
+			// small one then, which append grows.
+			n := min(len(b), 4096)
+			if e := bytes.Index(b[:min(len(b), 64<<10)], blankLine); e >= 0 {
 				n = e + 1
 			}
-			text = make([]byte, 0, min(n, 4096))
+			text = make([]byte, 0, n)
 		}
 		sp := span{name: len(text)}
+		start := len(orig) - len(b)
 		text = append(text, bytes.TrimSpace(line[:i])...)
 		sp.end = len(text)
 		text = append(text, bytes.TrimSpace(line[i+1:])...)
@@ -60,6 +78,15 @@ func readFields(b []byte) ([]Field, []byte) {
 		}
 		sp.valEnd = len(text)
 		spans = append(spans, sp)
+		if mf != nil {
+			raw := orig[start : len(orig)-len(b)]
+			switch name := text[sp.name:sp.end]; {
+			case mf.ct == nil && bytes.EqualFold(name, []byte("Content-Type")):
+				mf.ct = raw
+			case mf.cte == nil && bytes.EqualFold(name, []byte("Content-Transfer-Encoding")):
+				mf.cte = raw
+			}
+		}
 	}
 	if len(spans) == 0 {
 		return nil, b
@@ -213,21 +240,26 @@ func fieldsGet(fs []Field, name string) string {
 // normalizeNewlines turns CRLF and lone CR into LF, so that a message gives the
 // same answer whatever its line ends. It copies only when it must.
 func normalizeNewlines(b []byte) []byte {
-	i := bytes.IndexByte(b, '\r')
-	if i < 0 {
+	if bytes.IndexByte(b, '\r') < 0 {
 		return b
 	}
+	return appendNewlines(make([]byte, 0, len(b)), b)
+}
+
+// appendNewlines appends b to dst with CRLF and lone CR turned into LF.
+func appendNewlines(dst, b []byte) []byte {
+	dst = slices.Grow(dst, len(b))
 	// copy line by line: a CRLF message has a CR on every line
-	out := make([]byte, 0, len(b))
 	for {
-		out = append(out, b[:i]...)
-		out = append(out, '\n')
+		i := bytes.IndexByte(b, '\r')
+		if i < 0 {
+			return append(dst, b...)
+		}
+		dst = append(dst, b[:i]...)
+		dst = append(dst, '\n')
 		b = b[i+1:]
 		if len(b) > 0 && b[0] == '\n' {
 			b = b[1:]
-		}
-		if i = bytes.IndexByte(b, '\r'); i < 0 {
-			return append(out, b...)
 		}
 	}
 }
@@ -264,3 +296,46 @@ func knownName(n string) string {
 }
 
 var knownNames = []string{"message-id", "from", "to", "subject", "date", "list-id", "received", "return-path"}
+
+// maxPlainHeader bounds the header plainHeader reads: well inside go-message's
+// own limit of 1 MB, so that a header it takes is one go-message takes too.
+const maxPlainHeader = 256 << 10
+
+// plainHeader reads the header at the start of data the way go-message's
+// message.Read would, without its cost: message.Read copies every field of
+// the header into a map, through a 4 KiB bufio.Reader, while only two of them
+// are ever read from it (Content-Type and Content-Transfer-Encoding, by
+// message.New and the walk), and the parser reads the header itself anyway.
+// It returns a header holding those two fields as go-message gives them (the
+// first of each, folded lines joined by one space), the fields as readFields
+// reads them, and where the body begins.
+//
+// ok is false unless the header has the plain shape of nearly every message,
+// on which go-message and readFields agree line for line: no CR (the data went
+// through normalizeNewlines), a first line that is a field, each line a
+// field readFields takes or a continuation line with some text, and an
+// empty line at the end. Anything else must be read by message.Read.
+func plainHeader(data []byte) (h message.Header, fs []Field, body int, ok bool) {
+	if len(data) == 0 || data[0] == ' ' || data[0] == '\t' {
+		return h, nil, 0, false
+	}
+	var mf mimeFields
+	fs, rest := readFieldsRaw(data, &mf)
+	// readFields ends the block at an empty line, then the block ends with
+	// "\n\n"; at a blank line with white space, a line that is not a field
+	// (or a field name go-message takes and readFields does not) or the end
+	// of the data, it does not.
+	body = len(data) - len(rest)
+	if len(fs) == 0 || body > maxPlainHeader || !bytes.HasSuffix(data[:body], blankLine) ||
+		bytes.IndexByte(data[:body], '\r') >= 0 {
+		return h, nil, 0, false
+	}
+	// AddRaw trims and joins the value as go-message's header reading does.
+	if mf.ct != nil {
+		h.AddRaw(mf.ct)
+	}
+	if mf.cte != nil {
+		h.AddRaw(mf.cte)
+	}
+	return h, fs, body, true
+}

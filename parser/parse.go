@@ -37,24 +37,38 @@ func (e *Error) Error() string { return "parser: " + e.Msg }
 // It returns an error only when the input is not a mail message at all (empty,
 // no header); a damaged message that still says something yields a Bounce.
 func Parse(data []byte) (*Bounce, error) {
-	data = normalizeNewlines(data)
+	if bytes.IndexByte(data, '\r') >= 0 {
+		// A CRLF message (as IMAP gives them) is read from a copy with
+		// LF line ends, in a buffer kept for the next message: whatever is
+		// kept of the message is copied out of it (see readFields,
+		// addText, and the body buffer of the walk), and the buffer is
+		// only given back once the message is parsed.
+		buf := getLineBuf()
+		defer putLineBuf(buf)
+		*buf = appendNewlines((*buf)[:0], data)
+		data = *buf
+	}
 	data = skipEnvelopeLine(data)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ErrEmpty
 	}
-	ent, err := message.Read(bytes.NewReader(data))
-	if !readable(ent, err) {
-		ent = nil
-	}
 	var top []Field
 	var rest []byte
-	ok := false
-	if ent != nil {
-		// the fields go-message has just read, rather than a second parse
-		top, rest, ok = topFields(data, &ent.Header)
-	}
-	if !ok {
-		top, rest = readFields(data)
+	ent, top, rest, plain := readPlain(data)
+	if !plain {
+		var err error
+		ent, err = message.Read(bytes.NewReader(data))
+		if !readable(ent, err) {
+			ent = nil
+		}
+		ok := false
+		if ent != nil {
+			// the fields go-message has just read, rather than a second parse
+			top, rest, ok = topFields(data, &ent.Header)
+		}
+		if !ok {
+			top, rest = readFields(data)
+		}
 	}
 	if len(top) == 0 {
 		return nil, &Error{"no header fields: not a mail message"}
@@ -71,10 +85,7 @@ func Parse(data []byte) (*Bounce, error) {
 	} else {
 		if refold {
 			// firstPartMalformed read the first part: start again
-			ent, err = message.Read(bytes.NewReader(data))
-			if !readable(ent, err) {
-				ent = nil
-			}
+			ent = readEntity(data)
 		}
 		s = walkEntity(ent, top, rest)
 	}
@@ -103,11 +114,36 @@ func skipEnvelopeLine(data []byte) []byte {
 }
 
 func walkMessage(data []byte, top []Field, rest []byte) *scan {
+	return walkEntity(readEntity(data), top, rest)
+}
+
+// readEntity reads the message in data (normalized, see normalizeNewlines)
+// with go-message, or returns nil when go-message cannot read its header
+// (see readable).
+func readEntity(data []byte) *message.Entity {
+	if ent, _, _, ok := readPlain(data); ok {
+		return ent
+	}
 	ent, err := message.Read(bytes.NewReader(data))
 	if !readable(ent, err) {
-		ent = nil
+		return nil
 	}
-	return walkEntity(ent, top, rest)
+	return ent
+}
+
+// readPlain is message.Read for a message whose header has the plain shape
+// plainHeader reads, without go-message's reading of the header. It returns
+// the header's fields and the body too, as readFields does. ok is false for
+// any other message.
+func readPlain(data []byte) (ent *message.Entity, top []Field, rest []byte, ok bool) {
+	h, top, body, ok := plainHeader(data)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	// message.New is what message.Read ends with; its only errors are
+	// an unknown charset or transfer encoding, which readable accepts.
+	ent, _ = message.New(h, bytes.NewReader(data[body:]))
+	return ent, top, data[body:], true
 }
 
 // readable reports whether go-message read a message's header well enough
@@ -142,6 +178,7 @@ func walkEntity(ent *message.Entity, top []Field, rest []byte) *scan {
 // continuation line lost its leading white space.
 func refoldParams(data []byte) ([]byte, bool) {
 	var out bytes.Buffer
+	out.Grow(len(data) + 64) // the data and a few tabs: no copies while it grows
 	changed := false
 	prevSemi := false
 	for len(data) > 0 {
@@ -232,6 +269,7 @@ type scan struct {
 	parts      int
 	err        error
 	buf        *bytes.Buffer // holds one part's body at a time, during the walk
+	limit      io.LimitedReader
 }
 
 // bodyBufs keeps body buffers from one message to the next.
@@ -241,7 +279,10 @@ var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // good until the next call: whatever keeps them must copy them.
 func (s *scan) readBody(r io.Reader) ([]byte, error) {
 	s.buf.Reset()
-	_, err := s.buf.ReadFrom(io.LimitReader(r, maxPartSize))
+	// the scan's own limited reader, rather than a new one for each part
+	s.limit = io.LimitedReader{R: r, N: maxPartSize}
+	_, err := s.buf.ReadFrom(&s.limit)
+	s.limit.R = nil
 	return s.buf.Bytes(), err
 }
 
@@ -284,6 +325,12 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	if mt != "" && !strings.HasPrefix(mt, "text/") && !strings.HasPrefix(mt, "message/") {
 		// an image, an application's file...: nothing a report is read
 		// from, so not decoded (the multipart reader skips its bytes)
+		return
+	}
+	if mt == "text/html" && len(s.texts) > 0 {
+		// An HTML part is read only when there is no text part (allText):
+		// after one, it is not decoded at all (the multipart reader skips
+		// its bytes).
 		return
 	}
 	body, err := s.readBody(e.Body)
