@@ -50,3 +50,17 @@ func TestCutCRLF(t *testing.T) {
 		}
 	}
 }
+
+func TestAddrOfKeepsNeededQuotes(t *testing.T) {
+	for in, want := range map[string]string{
+		`"Oliver Smith"@Example.org`:      `"oliver smith"@example.org`,
+		`Oliver <"o.s."@example.org>`:     `"o.s."@example.org`,
+		`"plain"@example.org`:             `plain@example.org`,
+		`Jo Doe <jo.doe+tag@example.org>`: `jo.doe+tag@example.org`,
+		`<"with\\backslash"@example.org>`: `"with\\backslash"@example.org`,
+	} {
+		if got := addrOf(in); got != want {
+			t.Errorf("addrOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

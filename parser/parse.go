@@ -565,16 +565,58 @@ func addrOf(v string) string {
 		return "" // nothing below finds an address without an "@"
 	}
 	if a, err := mail.ParseAddress(v); err == nil {
-		return normAddr(a.Address)
+		return parsedAddr(a.Address)
 	}
 	v = decodeHeader(v)
 	if a, err := mail.ParseAddress(v); err == nil {
-		return normAddr(a.Address)
+		return parsedAddr(a.Address)
 	}
 	if m := addrRe.FindString(v); m != "" {
 		return normAddr(m)
 	}
 	return ""
+}
+
+// parsedAddr normalizes an address mail.ParseAddress gave: normAddr, with the
+// quotes of a local part that needs them put back.
+func parsedAddr(addr string) string {
+	if q := quoteLocal(addr); q != addr {
+		return strings.ToLower(q)
+	}
+	return normAddr(addr)
+}
+
+// quoteLocal puts back the quotes of a local part that needs them
+// ("odd name"@example.org): mail.ParseAddress gives the address with its local
+// part unquoted, which is no longer an address.
+func quoteLocal(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 {
+		return addr
+	}
+	local := addr[:at]
+	if dotAtom(local) {
+		return addr
+	}
+	q := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(local)
+	return `"` + q + `"` + addr[at:]
+}
+
+// dotAtom reports whether s is a dot-atom (RFC 5322 atext and dots, UTF-8
+// allowed as in RFC 6532), which needs no quotes.
+func dotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-/=?^_`{|}~.", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // simpleAddr returns the address of v when v is a plain addr-spec of
