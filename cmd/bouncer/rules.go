@@ -183,9 +183,12 @@ func shortMatch(m *rules.Match) string {
 		name := c[0].(string)
 		switch v := c[1].(type) {
 		case string:
+			if r := []rune(v); len(r) > 60 {
+				v = string(r[:59]) + "…"
+			}
 			parts = append(parts, fmt.Sprintf("%s=/%s/", name, v))
 		case []string:
-			if name == "phrases" {
+			if strings.HasSuffix(name, "phrases") {
 				q := make([]string, 0, 3)
 				for i, p := range v {
 					if i == 3 {
@@ -271,9 +274,11 @@ func runRulesList(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tORIGIN\tNAME\tMATCH\tSET")
+	// the decision before the conditions: a long condition then pads
+	// nothing after it
+	fmt.Fprintln(tw, "#\tORIGIN\tNAME\tSET\tMATCH")
 	for i, r := range set.Rules {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", i+1, r.Origin, r.Name, clean(shortMatch(&r.Match)), shortSet(&r.Set))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", i+1, r.Origin, r.Name, shortSet(&r.Set), clean(shortMatch(&r.Match)))
 	}
 	if err := tw.Flush(); err != nil {
 		return exitPartial
