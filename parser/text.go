@@ -261,8 +261,7 @@ type finds struct {
 // on ASCII text, in one pass.
 func findPhrases(all lowered) finds {
 	if !all.ascii {
-		// all.l is not aligned with all.t, and the report text is
-		// lower-cased anew
+		// the report text is searched with each matcher in its turn
 		mark := originalMarker(all)
 		text := reportText(all, mark)
 		return finds{mark: mark, text: text, mta: mtaMatcher.First(text.search()),
