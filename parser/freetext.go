@@ -277,6 +277,14 @@ var delaySubjects = []string{"delay", "warning", "verzögert", "retard", "retras
 
 var delayWordMatcher = multimatch.NewFold(delayWords)
 
+var delayPhraseMatcher = multimatch.NewFold(delayPhrases)
+
+// hasDelayPhrase reports whether the text s has one of the delayPhrases, but
+// for case: one pass of a matcher, no lower-cased copy of an ASCII text.
+func hasDelayPhrase(s string) bool {
+	return delayPhraseMatcher.Any(searchForm(s))
+}
+
 // freeText reads the recipients of a free-text bounce. delayWord is whether
 // x, when it is ASCII, has one of the delayWords (findPhrases says).
 func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
@@ -308,7 +316,16 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 			order = want
 		}
 	}
-	whole := foldSpace(text)
+	// the whole report, folded: the diagnostic when the recipient has no
+	// piece of text, and where codes are looked for last; made when
+	// first needed
+	whole, folded := "", false
+	wholeText := func() string {
+		if !folded {
+			whole, folded = foldSpace(text), true
+		}
+		return whole
+	}
 	if len(order) == 0 {
 		for _, m := range addrRe.FindAllString(text, -1) {
 			a := normAddr(m)
@@ -346,12 +363,8 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 	if action != "delayed" && (!ascii || delayWord) {
 		// (on ASCII text, each of those phrases has its word of
 		// delayWords in the text as it is, before folding)
-		lt := toLower(whole)
-		for _, p := range delayPhrases {
-			if strings.Contains(lt, p) {
-				action = "delayed"
-				break
-			}
+		if hasDelayPhrase(wholeText()) {
+			action = "delayed"
 		}
 	}
 	if b.ReportingMTA == "" {
@@ -365,14 +378,15 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 			diag = cleanBlock(blk, a)
 		}
 		if diag == "" {
-			diag = whole
-		} else if len(order) == 1 && diag != whole {
+			diag = wholeText()
+		} else if len(order) == 1 {
 			// The one recipient's lines give no code while the report does
 			// elsewhere (the server's answer above a summary that names the
-			// address): the whole report is the better diagnostic.
+			// address): the whole report is the better diagnostic. (When
+			// the lines are the whole report, it gives none either.)
 			if rc, st := textCodes(diag); rc == "" && st == "" {
-				if rc, st = textCodes(whole); rc != "" || st != "" {
-					diag = whole
+				if rc, st = textCodes(wholeText()); rc != "" || st != "" {
+					diag = wholeText()
 				}
 			}
 		}
@@ -386,7 +400,7 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 		}
 		r.ReplyCode, r.Status = codesFrom(diag, "")
 		if r.ReplyCode == "" && r.Status == "" && len(order) == 1 {
-			r.ReplyCode, r.Status = codesFrom(whole, "")
+			r.ReplyCode, r.Status = codesFrom(wholeText(), "")
 		}
 		r.Diagnostic = diag
 		r.Command = commandOf(diag)

@@ -213,6 +213,37 @@ func TestPhraseSearchesAgree(t *testing.T) {
 	}
 }
 
+// hasDelayPhrase against strings.Contains over the lower-cased text, on
+// texts of pieces of the delayPhrases in any case.
+func TestHasDelayPhrase(t *testing.T) {
+	filler := []string{" ", "x", "É", "İ", "\u212a", "ДЕ", "\xff"}
+	rng := rand.New(rand.NewSource(8))
+	for n := 0; n < 5000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(6); k > 0; k-- {
+			p := delayPhrases[rng.Intn(len(delayPhrases))]
+			switch rng.Intn(4) {
+			case 0:
+				p = p[:rng.Intn(len(p)+1)]
+			case 1:
+				p = p[rng.Intn(len(p)):]
+			case 2:
+				p = strings.ToUpper(p)
+			}
+			b.WriteString(p)
+			b.WriteString(filler[rng.Intn(len(filler))])
+		}
+		s := b.String()
+		want := false
+		for _, p := range delayPhrases {
+			want = want || strings.Contains(toLower(s), p)
+		}
+		if got := hasDelayPhrase(s); got != want {
+			t.Fatalf("hasDelayPhrase(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 func TestDelayWords(t *testing.T) {
 	for _, p := range delayPhrases {
 		if !isASCII(p) {
