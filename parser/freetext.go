@@ -285,10 +285,11 @@ func hasDelayPhrase(s string) bool {
 	return delayPhraseMatcher.Any(searchForm(s))
 }
 
-// freeText reads the recipients of a free-text bounce. delayWord is whether
-// x, when it is ASCII, has one of the delayWords (findPhrases says).
-func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
-	text, ascii := x.t, x.ascii
+// freeText reads the recipients of a free-text bounce, from the report
+// text of f.
+func (s *scan) freeText(b *Bounce, f *finds) []Recipient {
+	text, ascii := f.text.t, f.text.ascii
+	delayWord := f.delay // x, when it is ASCII, has one of the delayWords
 	ex := s.excluded(b)
 	order, blocks := recipientSegments(text, ex)
 	if len(order) == 0 && fieldsGet(s.top, "X-Failed-Recipients") == "" {
@@ -368,7 +369,7 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 		}
 	}
 	if b.ReportingMTA == "" {
-		b.ReportingMTA = reportingHost(text)
+		b.ReportingMTA = reportingHost(f)
 	}
 	var out []Recipient
 	for _, a := range order {
@@ -483,12 +484,14 @@ func clientBefore(before string) bool {
 
 // reportingHosts are the phrases after which a free-text report names the
 // host that wrote it: Postfix, qmail, Exchange.
-var reportingHosts = []string{"mail system at host", "qmail-send program at", "generating server:"}
+var reportingHosts = [...]string{"mail system at host", "qmail-send program at", "generating server:"}
 
-// reportingHost returns the host a free-text report says wrote it, or "".
-func reportingHost(text string) string {
-	for _, p := range reportingHosts {
-		if i := indexFold(text, p); i >= 0 {
+// reportingHost returns the host the free-text report of f says wrote it,
+// or "".
+func reportingHost(f *finds) string {
+	text := f.text.t
+	for k, p := range reportingHosts {
+		if i := f.reportingAt(k); i >= 0 {
 			if h := hostAfter(text, i+len(p)); h != "" {
 				return strings.ToLower(h)
 			}

@@ -154,6 +154,9 @@ func phraseTestTexts(t *testing.T) []string {
 	}
 	all = append(all, boilerplate...)
 	all = append(all, bouncePhrases...)
+	all = append(all, listRejectPhrases...)
+	all = append(all, reportingHosts[:]...)
+	all = append(all, finalRecipientField, "Final-Recipient: rfc822; a@b.example")
 	rng := rand.New(rand.NewSource(1))
 	filler := []string{" ", ". ", ": ", "; ", "\n", "x", "É", "İ", "Ⱥ", "K", "\u212a", "a."}
 	for n := 0; n < 3000; n++ {
@@ -206,6 +209,31 @@ func TestPhraseSearchesAgree(t *testing.T) {
 		if f.mark != mark || f.text != text || f.bounce != bouncePhraseRef(lowerRef(text.t)) || f.delay != delay ||
 			mtaOf(top, f.mta) != detectMTARef(top, text) {
 			t.Fatalf("findPhrases(%q) = %+v", s, f)
+		}
+		// the extraPhrases, which the scan of an ASCII text finds, and
+		// the searches of the text otherwise
+		for _, g := range []finds{f, {text: text}} {
+			if got, want := g.hasCommand(), commandMatcher.Any(text.search()); got != want {
+				t.Fatalf("findPhrases(%q).hasCommand() = %v, want %v (scanned %v)", s, got, want, g.scanned)
+			}
+			list := -1
+			for _, p := range listRejectPhrases {
+				if i := strings.Index(lowerRef(text.t), p); i >= 0 {
+					list = i
+					break
+				}
+			}
+			if got := g.listRejectAt(); got != list && text.ascii {
+				t.Fatalf("findPhrases(%q).listRejectAt() = %d, want %d (scanned %v)", s, got, list, g.scanned)
+			}
+			for k, p := range reportingHosts {
+				if got, want := g.reportingAt(k), strings.Index(lowerRef(text.t), p); got != want && text.ascii {
+					t.Fatalf("findPhrases(%q).reportingAt(%q) = %d, want %d (scanned %v)", s, p, got, want, g.scanned)
+				}
+			}
+			if got, want := g.finalRecipientAt(), strings.Index(lowerRef(text.t), finalRecipientField); got != want {
+				t.Fatalf("findPhrases(%q).finalRecipientAt() = %d, want %d (scanned %v)", s, got, want, g.scanned)
+			}
 		}
 		if got, want := stripBoilerplate(s), stripBoilerplateRef(s); got != want {
 			t.Fatalf("stripBoilerplate(%q) = %q, want %q", s, got, want)
