@@ -354,12 +354,8 @@ func (s *scan) freeText(b *Bounce, f *finds) []Recipient {
 		order = append(order, "")
 	}
 	action := "failed"
-	ls := strings.ToLower(b.Subject)
-	for _, w := range delaySubjects {
-		if strings.Contains(ls, w) {
-			action = "delayed"
-			break
-		}
+	if delaySubjectMatcher.Any(strings.ToLower(b.Subject)) {
+		action = "delayed"
 	}
 	if action != "delayed" && (!ascii || delayWord) {
 		// (on ASCII text, each of those phrases has its word of

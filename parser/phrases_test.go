@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
 
 // The phrase searches below are the plain ones, each phrase of a table looked
@@ -268,6 +270,42 @@ func TestHasDelayPhrase(t *testing.T) {
 		}
 		if got := hasDelayPhrase(s); got != want {
 			t.Fatalf("hasDelayPhrase(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// The subject matchers against strings.Contains over the lower-cased
+// subject, for each phrase of their lists.
+func TestSubjectMatchers(t *testing.T) {
+	filler := []string{" ", "x", "İ", "É", "\u212a", "ДЕ", "\xff", ": "}
+	rng := rand.New(rand.NewSource(9))
+	for _, c := range []struct {
+		list []string
+		m    *multimatch.Matcher
+	}{{autoReplySubjects, autoReplySubjectMatcher}, {bounceSubjects, bounceSubjectMatcher}, {delaySubjects, delaySubjectMatcher}} {
+		for n := 0; n < 3000; n++ {
+			var b strings.Builder
+			for k := rng.Intn(5); k > 0; k-- {
+				p := c.list[rng.Intn(len(c.list))]
+				switch rng.Intn(4) {
+				case 0:
+					p = p[:rng.Intn(len(p)+1)]
+				case 1:
+					p = p[rng.Intn(len(p)):]
+				case 2:
+					p = strings.ToUpper(p)
+				}
+				b.WriteString(p)
+				b.WriteString(filler[rng.Intn(len(filler))])
+			}
+			s := strings.ToLower(b.String())
+			want := false
+			for _, p := range c.list {
+				want = want || strings.Contains(s, p)
+			}
+			if got := c.m.Any(s); got != want {
+				t.Fatalf("%q: matcher says %v, want %v", s, got, want)
+			}
 		}
 	}
 }

@@ -511,14 +511,16 @@ func isAutoReply(top []Field, subject string) bool {
 	if strings.Contains(strings.ToLower(fieldsGet(top, "Precedence")), "auto_reply") {
 		return true
 	}
-	s := strings.ToLower(subject)
-	for _, p := range autoReplySubjects {
-		if strings.Contains(s, p) {
-			return true
-		}
-	}
-	return false
+	return autoReplySubjectMatcher.Any(strings.ToLower(subject))
 }
+
+// The subject phrase lists, each found in one pass over the lower-cased
+// subject rather than with a search per phrase.
+var (
+	autoReplySubjectMatcher = multimatch.New(autoReplySubjects)
+	bounceSubjectMatcher    = multimatch.New(bounceSubjects)
+	delaySubjectMatcher     = multimatch.New(delaySubjects)
+)
 
 var bounceSubjects = []string{
 	"undeliver", "undelivered", "delivery status notification", "delivery failure", "delivery failed",
@@ -582,12 +584,8 @@ func looksLikeBounce(top []Field, subject string, phrase bool, returned func() b
 		system++
 	}
 	score := system
-	s := strings.ToLower(subject)
-	for _, p := range bounceSubjects {
-		if strings.Contains(s, p) {
-			score++
-			break
-		}
+	if bounceSubjectMatcher.Any(strings.ToLower(subject)) {
+		score++
 	}
 	if phrase {
 		score++
