@@ -289,7 +289,7 @@ func hasDelayPhrase(s string) bool {
 // text of f.
 func (s *scan) freeText(b *Bounce, f *finds) []Recipient {
 	text, ascii := f.text.t, f.text.ascii
-	delayWord := f.delay // x, when it is ASCII, has one of the delayWords
+	delayWord := f.delay // the text, when it is ASCII, has one of the delayWords
 	ex := s.excluded(b)
 	order, blocks := recipientSegments(text, ex)
 	if len(order) == 0 && fieldsGet(s.top, "X-Failed-Recipients") == "" {

@@ -274,6 +274,13 @@ func TestHasDelayPhrase(t *testing.T) {
 	}
 }
 
+// findPhrases gives Ends room enough on its stack: the scan allocates none.
+func TestTextEndsRoom(t *testing.T) {
+	if n := 2 * textMatcher.Len(); n > textEndsRoom {
+		t.Errorf("textMatcher has %d phrases: Ends needs room for %d, textEndsRoom is %d", textMatcher.Len(), n, textEndsRoom)
+	}
+}
+
 // The subject matchers against strings.Contains over the lower-cased
 // subject, for each phrase of their lists.
 func TestSubjectMatchers(t *testing.T) {

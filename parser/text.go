@@ -267,6 +267,10 @@ var extraPhrases = func() []string {
 	return append(ps, finalRecipientField)
 }()
 
+// textEndsRoom is the room findPhrases gives Ends on its stack: twice the
+// phrases of textMatcher, or more (a test checks).
+const textEndsRoom = 320
+
 // finds is what the phrase tables find in the text of a message.
 type finds struct {
 	mark   int     // originalMarker(all)
@@ -295,7 +299,7 @@ func findPhrases(all lowered) finds {
 		return finds{mark: mark, text: text, mta: mtaMatcher.First(text.search()),
 			bounce: bouncePhrase(text.search()), delay: text.ascii && delayWordMatcher.Any(text.t)}
 	}
-	var buf [320]int // room for the two lanes of Ends
+	var buf [textEndsRoom]int // room for the two lanes of Ends
 	ends := textMatcher.Ends(all.t, buf[:0], len(originalMarkers))
 	best := -1 // the earliest marker
 	for id, p := range originalMarkers {
