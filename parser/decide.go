@@ -27,7 +27,7 @@ func (s *scan) decide() *Bounce {
 		s.decideARF(b)
 		return b
 	case len(s.dsn) > 0:
-		s.decideDSN(b, text, found.mta)
+		s.decideDSN(b, &found)
 		if len(b.Recipients) > 0 {
 			return b
 		}
@@ -37,9 +37,9 @@ func (s *scan) decide() *Bounce {
 		b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
 		return b
 	}
-	if fs := dsnInText(text); len(fs) > 1 {
+	if fs := dsnInText(&found); len(fs) > 1 {
 		s.dsn = fs
-		s.decideDSN(b, text, found.mta)
+		s.decideDSN(b, &found)
 		if len(b.Recipients) > 0 {
 			return b
 		}
@@ -49,7 +49,7 @@ func (s *scan) decide() *Bounce {
 			return b
 		}
 	}
-	if listRejection(b, text) {
+	if listRejection(b, &found) {
 		return b
 	}
 	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
@@ -79,7 +79,7 @@ func (s *scan) decide() *Bounce {
 	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)
-		b.Recipients = s.freeText(b, text, found.delay)
+		b.Recipients = s.freeText(b, &found)
 		if len(b.Recipients) > 0 {
 			return b
 		}
@@ -155,7 +155,10 @@ func (s *scan) decideARF(b *Bounce) {
 	}
 }
 
-func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
+// decideDSN reads the recipients of the DSN fields, with the report text
+// of found where the fields do not say.
+func (s *scan) decideDSN(b *Bounce, found *finds) {
+	text, mtaFirst := found.text, found.mta
 	b.Kind, b.Decoder = KindDSN, "rfc3464"
 	per := s.dsn[0]
 	rcpts := s.dsn[1:]
@@ -185,7 +188,7 @@ func (s *scan) decideDSN(b *Bounce, text lowered, mtaFirst int) {
 	hasCommand := func() bool {
 		if textCommand == 0 {
 			textCommand = -1
-			if commandMatcher.Any(text.search()) {
+			if found.hasCommand() {
 				textCommand = 1
 			}
 		}

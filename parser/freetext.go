@@ -277,10 +277,19 @@ var delaySubjects = []string{"delay", "warning", "verzögert", "retard", "retras
 
 var delayWordMatcher = multimatch.NewFold(delayWords)
 
-// freeText reads the recipients of a free-text bounce. delayWord is whether
-// x, when it is ASCII, has one of the delayWords (findPhrases says).
-func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
-	text, ascii := x.t, x.ascii
+var delayPhraseMatcher = multimatch.NewFold(delayPhrases)
+
+// hasDelayPhrase reports whether the text s has one of the delayPhrases, but
+// for case: one pass of a matcher, no lower-cased copy of an ASCII text.
+func hasDelayPhrase(s string) bool {
+	return delayPhraseMatcher.Any(searchForm(s))
+}
+
+// freeText reads the recipients of a free-text bounce, from the report
+// text of f.
+func (s *scan) freeText(b *Bounce, f *finds) []Recipient {
+	text, ascii := f.text.t, f.text.ascii
+	delayWord := f.delay // the text, when it is ASCII, has one of the delayWords
 	ex := s.excluded(b)
 	order, blocks := recipientSegments(text, ex)
 	if len(order) == 0 && fieldsGet(s.top, "X-Failed-Recipients") == "" {
@@ -308,7 +317,16 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 			order = want
 		}
 	}
-	whole := foldSpace(text)
+	// the whole report, folded: the diagnostic when the recipient has no
+	// piece of text, and where codes are looked for last; made when
+	// first needed
+	whole, folded := "", false
+	wholeText := func() string {
+		if !folded {
+			whole, folded = foldSpace(text), true
+		}
+		return whole
+	}
 	if len(order) == 0 {
 		for _, m := range addrRe.FindAllString(text, -1) {
 			a := normAddr(m)
@@ -336,26 +354,18 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 		order = append(order, "")
 	}
 	action := "failed"
-	ls := strings.ToLower(b.Subject)
-	for _, w := range delaySubjects {
-		if strings.Contains(ls, w) {
-			action = "delayed"
-			break
-		}
+	if delaySubjectMatcher.Any(strings.ToLower(b.Subject)) {
+		action = "delayed"
 	}
 	if action != "delayed" && (!ascii || delayWord) {
 		// (on ASCII text, each of those phrases has its word of
 		// delayWords in the text as it is, before folding)
-		lt := toLower(whole)
-		for _, p := range delayPhrases {
-			if strings.Contains(lt, p) {
-				action = "delayed"
-				break
-			}
+		if hasDelayPhrase(wholeText()) {
+			action = "delayed"
 		}
 	}
 	if b.ReportingMTA == "" {
-		b.ReportingMTA = reportingHost(text)
+		b.ReportingMTA = reportingHost(f)
 	}
 	var out []Recipient
 	for _, a := range order {
@@ -365,14 +375,15 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 			diag = cleanBlock(blk, a)
 		}
 		if diag == "" {
-			diag = whole
-		} else if len(order) == 1 && diag != whole {
+			diag = wholeText()
+		} else if len(order) == 1 {
 			// The one recipient's lines give no code while the report does
 			// elsewhere (the server's answer above a summary that names the
-			// address): the whole report is the better diagnostic.
+			// address): the whole report is the better diagnostic. (When
+			// the lines are the whole report, it gives none either.)
 			if rc, st := textCodes(diag); rc == "" && st == "" {
-				if rc, st = textCodes(whole); rc != "" || st != "" {
-					diag = whole
+				if rc, st = textCodes(wholeText()); rc != "" || st != "" {
+					diag = wholeText()
 				}
 			}
 		}
@@ -386,7 +397,7 @@ func (s *scan) freeText(b *Bounce, x lowered, delayWord bool) []Recipient {
 		}
 		r.ReplyCode, r.Status = codesFrom(diag, "")
 		if r.ReplyCode == "" && r.Status == "" && len(order) == 1 {
-			r.ReplyCode, r.Status = codesFrom(whole, "")
+			r.ReplyCode, r.Status = codesFrom(wholeText(), "")
 		}
 		r.Diagnostic = diag
 		r.Command = commandOf(diag)
@@ -469,12 +480,14 @@ func clientBefore(before string) bool {
 
 // reportingHosts are the phrases after which a free-text report names the
 // host that wrote it: Postfix, qmail, Exchange.
-var reportingHosts = []string{"mail system at host", "qmail-send program at", "generating server:"}
+var reportingHosts = [...]string{"mail system at host", "qmail-send program at", "generating server:"}
 
-// reportingHost returns the host a free-text report says wrote it, or "".
-func reportingHost(text string) string {
-	for _, p := range reportingHosts {
-		if i := indexFold(text, p); i >= 0 {
+// reportingHost returns the host the free-text report of f says wrote it,
+// or "".
+func reportingHost(f *finds) string {
+	text := f.text.t
+	for k, p := range reportingHosts {
+		if i := f.reportingAt(k); i >= 0 {
 			if h := hostAfter(text, i+len(p)); h != "" {
 				return strings.ToLower(h)
 			}

@@ -208,12 +208,21 @@ func noCase(r rune) bool {
 }
 
 // prefix returns the lowered form of t[:n], without looking at the text
-// again when it is ASCII.
+// again when it is ASCII. Else its lower case is l[:n] (lowerMixed lowers
+// each rune in place, on its own) unless n cuts a rune, which
+// lowerMixed(t[:n]) reads as stray bytes: only then is it lowered anew.
 func (x lowered) prefix(n int) lowered {
 	if x.ascii {
 		return lowered{t: x.t[:n], ascii: true}
 	}
-	return lowerText(x.t[:n])
+	t := x.t[:n]
+	if isASCII(t) {
+		return lowered{t: t, ascii: true}
+	}
+	if n == len(x.t) || utf8.RuneStart(x.t[n]) {
+		return lowered{t: t, l: x.l[:n]}
+	}
+	return lowerText(t)
 }
 
 // joinFields is strings.Join(strings.Fields(s), " "): the words of s, one

@@ -88,6 +88,26 @@ func TestLowerMixedIsLowerRef(t *testing.T) {
 	}
 }
 
+// lowered.prefix against lowerText of the prefix, at every cut of texts
+// like TestLowerMixedIsLowerRef's, runes cut in the middle included.
+func TestPrefixIsLowerText(t *testing.T) {
+	alpha := []string{"a", "Z", " ", "É", "é", "İ", "\u212a", "Σ", "Ѐ", "Ⱥ", "日", "\U0001F600", "\xff", "\xc2", "\xe6\x97", "\u3000"}
+	rng := rand.New(rand.NewSource(7))
+	for n := 0; n < 5000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(12); k > 0; k-- {
+			b.WriteString(alpha[rng.Intn(len(alpha))])
+		}
+		s := b.String()
+		x := lowerText(s)
+		for i := 0; i <= len(s); i++ {
+			if got, want := x.prefix(i), lowerText(s[:i]); got != want {
+				t.Fatalf("lowerText(%q).prefix(%d) = %+v, want %+v", s, i, got, want)
+			}
+		}
+	}
+}
+
 // indexFold, lastIndexFold and lowered.contains against strings.Index,
 // strings.LastIndex and strings.Contains over the lower-cased text.
 func TestIndexFold(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
 
 // The phrase searches below are the plain ones, each phrase of a table looked
@@ -154,6 +156,9 @@ func phraseTestTexts(t *testing.T) []string {
 	}
 	all = append(all, boilerplate...)
 	all = append(all, bouncePhrases...)
+	all = append(all, listRejectPhrases...)
+	all = append(all, reportingHosts[:]...)
+	all = append(all, finalRecipientField, "Final-Recipient: rfc822; a@b.example")
 	rng := rand.New(rand.NewSource(1))
 	filler := []string{" ", ". ", ": ", "; ", "\n", "x", "É", "İ", "Ⱥ", "K", "\u212a", "a."}
 	for n := 0; n < 3000; n++ {
@@ -207,8 +212,107 @@ func TestPhraseSearchesAgree(t *testing.T) {
 			mtaOf(top, f.mta) != detectMTARef(top, text) {
 			t.Fatalf("findPhrases(%q) = %+v", s, f)
 		}
+		// the extraPhrases, which the scan of an ASCII text finds, and
+		// the searches of the text otherwise
+		for _, g := range []finds{f, {text: text}} {
+			if got, want := g.hasCommand(), commandMatcher.Any(text.search()); got != want {
+				t.Fatalf("findPhrases(%q).hasCommand() = %v, want %v (scanned %v)", s, got, want, g.scanned)
+			}
+			list := -1
+			for _, p := range listRejectPhrases {
+				if i := strings.Index(lowerRef(text.t), p); i >= 0 {
+					list = i
+					break
+				}
+			}
+			if got := g.listRejectAt(); got != list && text.ascii {
+				t.Fatalf("findPhrases(%q).listRejectAt() = %d, want %d (scanned %v)", s, got, list, g.scanned)
+			}
+			for k, p := range reportingHosts {
+				if got, want := g.reportingAt(k), strings.Index(lowerRef(text.t), p); got != want && text.ascii {
+					t.Fatalf("findPhrases(%q).reportingAt(%q) = %d, want %d (scanned %v)", s, p, got, want, g.scanned)
+				}
+			}
+			if got, want := g.finalRecipientAt(), strings.Index(lowerRef(text.t), finalRecipientField); got != want {
+				t.Fatalf("findPhrases(%q).finalRecipientAt() = %d, want %d (scanned %v)", s, got, want, g.scanned)
+			}
+		}
 		if got, want := stripBoilerplate(s), stripBoilerplateRef(s); got != want {
 			t.Fatalf("stripBoilerplate(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// hasDelayPhrase against strings.Contains over the lower-cased text, on
+// texts of pieces of the delayPhrases in any case.
+func TestHasDelayPhrase(t *testing.T) {
+	filler := []string{" ", "x", "É", "İ", "\u212a", "ДЕ", "\xff"}
+	rng := rand.New(rand.NewSource(8))
+	for n := 0; n < 5000; n++ {
+		var b strings.Builder
+		for k := rng.Intn(6); k > 0; k-- {
+			p := delayPhrases[rng.Intn(len(delayPhrases))]
+			switch rng.Intn(4) {
+			case 0:
+				p = p[:rng.Intn(len(p)+1)]
+			case 1:
+				p = p[rng.Intn(len(p)):]
+			case 2:
+				p = strings.ToUpper(p)
+			}
+			b.WriteString(p)
+			b.WriteString(filler[rng.Intn(len(filler))])
+		}
+		s := b.String()
+		want := false
+		for _, p := range delayPhrases {
+			want = want || strings.Contains(toLower(s), p)
+		}
+		if got := hasDelayPhrase(s); got != want {
+			t.Fatalf("hasDelayPhrase(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// findPhrases gives Ends room enough on its stack: the scan allocates none.
+func TestTextEndsRoom(t *testing.T) {
+	if n := 2 * textMatcher.Len(); n > textEndsRoom {
+		t.Errorf("textMatcher has %d phrases: Ends needs room for %d, textEndsRoom is %d", textMatcher.Len(), n, textEndsRoom)
+	}
+}
+
+// The subject matchers against strings.Contains over the lower-cased
+// subject, for each phrase of their lists.
+func TestSubjectMatchers(t *testing.T) {
+	filler := []string{" ", "x", "İ", "É", "\u212a", "ДЕ", "\xff", ": "}
+	rng := rand.New(rand.NewSource(9))
+	for _, c := range []struct {
+		list []string
+		m    *multimatch.Matcher
+	}{{autoReplySubjects, autoReplySubjectMatcher}, {bounceSubjects, bounceSubjectMatcher}, {delaySubjects, delaySubjectMatcher}} {
+		for n := 0; n < 3000; n++ {
+			var b strings.Builder
+			for k := rng.Intn(5); k > 0; k-- {
+				p := c.list[rng.Intn(len(c.list))]
+				switch rng.Intn(4) {
+				case 0:
+					p = p[:rng.Intn(len(p)+1)]
+				case 1:
+					p = p[rng.Intn(len(p)):]
+				case 2:
+					p = strings.ToUpper(p)
+				}
+				b.WriteString(p)
+				b.WriteString(filler[rng.Intn(len(filler))])
+			}
+			s := strings.ToLower(b.String())
+			want := false
+			for _, p := range c.list {
+				want = want || strings.Contains(s, p)
+			}
+			if got := c.m.Any(s); got != want {
+				t.Fatalf("%q: matcher says %v, want %v", s, got, want)
+			}
 		}
 	}
 }

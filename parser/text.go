@@ -235,15 +235,41 @@ var originalMarkers = []string{
 var originalMarkerMatcher = multimatch.NewFold(originalMarkers)
 
 // textMatcher finds the originalMarkers, the mtaSignatures, the
-// bouncePhrases and the delayWords, in this order, in one pass.
+// bouncePhrases, the delayWords and the extraPhrases, in this order, in one
+// pass. It searches ASCII texts only (findPhrases), and so leaves out the
+// phrases in other scripts: its table is a third of the size.
 var textMatcher = func() *multimatch.Matcher {
 	ps := append([]string(nil), originalMarkers...)
 	for _, sig := range mtaSignatures {
 		ps = append(ps, sig.phrase)
 	}
 	ps = append(ps, bouncePhrases...)
-	return multimatch.NewFold(append(ps, delayWords...))
+	ps = append(ps, delayWords...)
+	return multimatch.NewFoldASCII(append(ps, extraPhrases...))
 }()
+
+// finalRecipientField starts the fields of a DSN written into the text
+// (dsnInText).
+const finalRecipientField = "final-recipient:"
+
+// extraPhrases are the phrases that decide looks for in the report text
+// besides those findPhrases reads: the commandPatterns, the
+// listRejectPhrases, the reportingHosts and finalRecipientField, in this
+// order. On ASCII text the scan of findPhrases finds them too, which spares
+// a search of the text for each.
+var extraPhrases = func() []string {
+	var ps []string
+	for _, c := range commandPatterns {
+		ps = append(ps, c.phrase)
+	}
+	ps = append(ps, listRejectPhrases...)
+	ps = append(ps, reportingHosts[:]...)
+	return append(ps, finalRecipientField)
+}()
+
+// textEndsRoom is the room findPhrases gives Ends on its stack: twice the
+// phrases of textMatcher, or more (a test checks).
+const textEndsRoom = 320
 
 // finds is what the phrase tables find in the text of a message.
 type finds struct {
@@ -252,21 +278,28 @@ type finds struct {
 	mta    int     // mtaMatcher.First(text.search())
 	bounce bool    // bouncePhrase(text.search())
 	delay  bool    // text.ascii && delayWordMatcher.Any(text.t)
+
+	// Where text has the extraPhrases, when the scan of an ASCII text
+	// found them (scanned); else the methods below search the text.
+	scanned  bool
+	command  bool                     // one of the commandPatterns
+	listAt   int                      // the first of the listRejectPhrases present (in their order)
+	reportAt [len(reportingHosts)]int // each of the reportingHosts
+	finalAt  int                      // finalRecipientField
 }
 
 // findPhrases looks for the original markers in all, and for the MTA
 // signatures and the bounce phrases in the report text before the marker:
-// on ASCII text, in one pass.
+// on ASCII text, in one pass, which also finds the extraPhrases.
 func findPhrases(all lowered) finds {
 	if !all.ascii {
-		// all.l is not aligned with all.t, and the report text is
-		// lower-cased anew
+		// the report text is searched with each matcher in its turn
 		mark := originalMarker(all)
 		text := reportText(all, mark)
 		return finds{mark: mark, text: text, mta: mtaMatcher.First(text.search()),
 			bounce: bouncePhrase(text.search()), delay: text.ascii && delayWordMatcher.Any(text.t)}
 	}
-	var buf [256]int // room for the two lanes of Ends
+	var buf [textEndsRoom]int // room for the two lanes of Ends
 	ends := textMatcher.Ends(all.t, buf[:0], len(originalMarkers))
 	best := -1 // the earliest marker
 	for id, p := range originalMarkers {
@@ -279,30 +312,105 @@ func findPhrases(all lowered) finds {
 		// back to the start of the line
 		mark = strings.LastIndexByte(all.t[:best], '\n') + 1
 	}
-	f := finds{mark: mark, text: reportText(all, mark), mta: -1}
+	f := finds{mark: mark, text: reportText(all, mark), mta: -1, scanned: true}
 	// the phrases that end in the report text, which the scan saw whole
+	// (their first occurrence in it, when they end by the earliest
+	// marker, see Ends)
 	n := len(f.text.t)
 	ends = ends[len(originalMarkers):]
-	for k := range mtaSignatures {
+	at := func(k int, p string) int { // where phrase k of ends starts in the report text, or -1
 		if e := ends[k]; e >= 0 && e <= n {
+			return e - len(p)
+		}
+		return -1
+	}
+	for k, sig := range mtaSignatures {
+		if at(k, sig.phrase) >= 0 {
 			f.mta = k
 			break
 		}
 	}
 	ends = ends[len(mtaSignatures):]
-	for _, e := range ends[:len(bouncePhrases)] {
-		if e >= 0 && e <= n {
+	for k, p := range bouncePhrases {
+		if at(k, p) >= 0 {
 			f.bounce = true
 			break
 		}
 	}
-	for _, e := range ends[len(bouncePhrases):] {
-		if e >= 0 && e <= n {
+	ends = ends[len(bouncePhrases):]
+	for k, p := range delayWords {
+		if at(k, p) >= 0 {
 			f.delay = true
 			break
 		}
 	}
+	ends = ends[len(delayWords):]
+	for k, c := range commandPatterns {
+		if at(k, c.phrase) >= 0 {
+			f.command = true
+			break
+		}
+	}
+	ends = ends[len(commandPatterns):]
+	f.listAt = -1
+	for k, p := range listRejectPhrases {
+		if i := at(k, p); i >= 0 {
+			f.listAt = i
+			break
+		}
+	}
+	ends = ends[len(listRejectPhrases):]
+	for k, p := range reportingHosts {
+		f.reportAt[k] = at(k, p)
+	}
+	ends = ends[len(reportingHosts):]
+	f.finalAt = at(0, finalRecipientField)
 	return f
+}
+
+// hasCommand reports whether the report text names an SMTP command: has
+// one of the commandPatterns.
+func (f *finds) hasCommand() bool {
+	if f.scanned {
+		return f.command
+	}
+	return commandMatcher.Any(f.text.search())
+}
+
+// listRejectAt returns where the first of the listRejectPhrases (in their
+// order) that the report text has starts in it, but for case; -1 when it
+// has none.
+func (f *finds) listRejectAt() int {
+	if f.scanned {
+		return f.listAt
+	}
+	for _, p := range listRejectPhrases {
+		if i := indexFold(f.text.t, p); i >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// reportingAt returns where reportingHosts[k] starts in the report text,
+// but for case, or -1.
+func (f *finds) reportingAt(k int) int {
+	if f.scanned {
+		return f.reportAt[k]
+	}
+	return indexFold(f.text.t, reportingHosts[k])
+}
+
+// finalRecipientAt returns where finalRecipientField starts in the
+// report text, in its lower case, or -1.
+func (f *finds) finalRecipientAt() int {
+	switch {
+	case f.scanned:
+		return f.finalAt
+	case f.text.ascii:
+		return indexFold(f.text.t, finalRecipientField)
+	}
+	return strings.Index(f.text.l, finalRecipientField)
 }
 
 // originalMarker returns where a quoted original begins in x.t, or -1.
@@ -341,24 +449,20 @@ func originalInText(t string, i int) []Field {
 	return fs
 }
 
-// dsnInText finds RFC 3464 fields written into a text body by MTAs that do not
-// send a proper delivery-status part.
-func dsnInText(x lowered) [][]Field {
+// dsnInText finds RFC 3464 fields written into a text body (the report
+// text of f) by MTAs that do not send a proper delivery-status part.
+func dsnInText(f *finds) [][]Field {
+	x := f.text
 	t := x.t
-	var i, start int
+	i := f.finalRecipientAt()
+	if i < 0 {
+		return nil
+	}
+	var start int
 	if x.ascii {
-		i = indexFold(t, "final-recipient:")
-		if i < 0 {
-			return nil
-		}
 		start = lastIndexFold(t[:i], "reporting-mta:")
 	} else {
-		l := x.l
-		i = strings.Index(l, "final-recipient:")
-		if i < 0 {
-			return nil
-		}
-		start = strings.LastIndex(l[:i], "reporting-mta:")
+		start = strings.LastIndex(x.l[:i], "reporting-mta:")
 	}
 	if start < 0 || i-start > 2000 {
 		start = i
@@ -411,14 +515,16 @@ func isAutoReply(top []Field, subject string) bool {
 	if strings.Contains(strings.ToLower(fieldsGet(top, "Precedence")), "auto_reply") {
 		return true
 	}
-	s := strings.ToLower(subject)
-	for _, p := range autoReplySubjects {
-		if strings.Contains(s, p) {
-			return true
-		}
-	}
-	return false
+	return autoReplySubjectMatcher.Any(strings.ToLower(subject))
 }
+
+// The subject phrase lists, each found in one pass over the lower-cased
+// subject rather than with a search per phrase.
+var (
+	autoReplySubjectMatcher = multimatch.New(autoReplySubjects)
+	bounceSubjectMatcher    = multimatch.New(bounceSubjects)
+	delaySubjectMatcher     = multimatch.New(delaySubjects)
+)
 
 var bounceSubjects = []string{
 	"undeliver", "undelivered", "delivery status notification", "delivery failure", "delivery failed",
@@ -482,12 +588,8 @@ func looksLikeBounce(top []Field, subject string, phrase bool, returned func() b
 		system++
 	}
 	score := system
-	s := strings.ToLower(subject)
-	for _, p := range bounceSubjects {
-		if strings.Contains(s, p) {
-			score++
-			break
-		}
+	if bounceSubjectMatcher.Any(strings.ToLower(subject)) {
+		score++
 	}
 	if phrase {
 		score++
@@ -529,14 +631,9 @@ var listRejectPhrases = []string{"mailing-list was rejected", "mailing list was 
 // listRejection reads a list manager's notice that it refused a post: the
 // failed recipient is the list, the diagnostic the reasons given. It reports
 // false, leaving b alone, for any other message.
-func listRejection(b *Bounce, text lowered) bool {
-	at := -1
-	for _, p := range listRejectPhrases {
-		if i := indexFold(text.t, p); i >= 0 {
-			at = i
-			break
-		}
-	}
+func listRejection(b *Bounce, f *finds) bool {
+	text := f.text
+	at := f.listRejectAt()
 	if at < 0 {
 		return false
 	}

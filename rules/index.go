@@ -14,7 +14,11 @@ var ioEOF = io.EOF
 // the rules are then tried in order against that set, so the first that
 // matches still decides.
 type index struct {
-	ac      *multimatch.Matcher
+	ac *multimatch.Matcher
+	// acASCII is ac for ASCII texts, without the phrases in other scripts,
+	// which such a text cannot hold: its table is a fraction of ac's, and
+	// a scan's steps miss the cache less
+	acASCII *multimatch.Matcher
 	entries []entry
 	pos     map[*Rule]int
 	// users[id]: the entries that have phrase id among their phrases
@@ -49,6 +53,7 @@ func buildIndex(rules []*Rule) *index {
 		x.pos[r] = i
 	}
 	x.ac = multimatch.New(phrases)
+	x.acASCII = multimatch.NewASCII(phrases)
 	x.users = make([][]int32, len(phrases))
 	for i := range x.entries {
 		for _, id := range x.entries[i].any {
@@ -64,7 +69,11 @@ func (x *index) scan(s *Subject) {
 		s.Prepare()
 	}
 	if s.idx != x {
-		s.present = x.ac.Scan(s.lower, s.present)
+		ac := x.ac
+		if s.ascii {
+			ac = x.acASCII // s.lower is ASCII too
+		}
+		s.present = ac.Scan(s.lower, s.present)
 		// which entries have one of their phrases present
 		n := (len(x.entries) + 63) / 64
 		if cap(s.candidates) < n {

@@ -10,22 +10,33 @@ import (
 // TestRequiredLiterals checks the literals read off a few regexes.
 func TestRequiredLiterals(t *testing.T) {
 	for _, c := range []struct {
-		re   string
-		want []string
+		re      string
+		want    []string
+		noASCII bool
 	}{
-		{`(?i)\b550:? : user unknown`, []string{" : user unknown"}},
-		{`(?i)(does not exist|doesn't exist)`, []string{" not exist", "n't exist"}},
-		{`(?i)after \d+ (delivery )?attempts`, []string{"attempts"}},
-		{`(?i)a|b*`, nil},
-		{`(?i)x?y{0,3}`, nil},
-		{`(?i)(ab)+c`, []string{"ab"}},
-		{`(?i)bo[iî]te`, []string{"bo"}},
-		{`(?i)état`, []string{"tat"}},
-		{`(?i)a\x{e9}cdé`, []string{"cd"}},
+		{`(?i)\b550:? : user unknown`, []string{" : user unknown"}, false},
+		{`(?i)(does not exist|doesn't exist)`, []string{" not exist", "n't exist"}, false},
+		{`(?i)after \d+ (delivery )?attempts`, []string{"attempts"}, false},
+		{`(?i)a|b*`, nil, false},
+		{`(?i)x?y{0,3}`, nil, false},
+		{`(?i)(ab)+c`, []string{"ab"}, false},
+		{`(?i)bo[iî]te`, []string{"bo"}, false},
+		// a character that folds with an ASCII one is read as that one
+		{`(?i)a\x{212a}bc`, []string{"akbc"}, false},
+		{`(?i)\x{17f}ab`, []string{"sab"}, false},
+		// a character that no ASCII one matches: no match on ASCII text
+		{`(?i)état`, nil, true},
+		{`(?i)a\x{e9}cdé`, nil, true},
+		{`(?-i)\x{212a}elvin`, nil, true},
+		{`(?i)ящик|boîte`, nil, true},
+		{`(?i)(ящик|учетная запись)[^.;:]{0,40}заблокирован|(postfach|konto)[^.;:]{0,40}\b(gesperrt|deaktiviert)`,
+			[]string{"gesperrt", "deaktiviert"}, false},
+		{`(?i)(ящик|konto)x?zzzzzz`, []string{"zzzzzz"}, false},
+		{`(?i)ящик|a*`, nil, false},
 	} {
-		got := requiredLiterals(c.re)
-		if strings.Join(got, "|") != strings.Join(c.want, "|") {
-			t.Errorf("requiredLiterals(%q) = %q, want %q", c.re, got, c.want)
+		got, noASCII := requiredLiterals(c.re)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") || noASCII != c.noASCII {
+			t.Errorf("requiredLiterals(%q) = %q, %v, want %q, %v", c.re, got, noASCII, c.want, c.noASCII)
 		}
 	}
 }
@@ -68,7 +79,8 @@ func TestRequiredLiteralsAgainstRegexp(t *testing.T) {
 	pieces := []string{"a", "b", "A", "B", "c", "k", "K", "\u212a", " ", "1", "é", "É", ".", "\n"}
 	for _, src := range srcs {
 		re := regexp.MustCompile(src)
-		r := &Rule{re: re, reLits: requiredLiterals(src)}
+		r := &Rule{re: re}
+		r.reLits, r.reNoASCII = requiredLiterals(src)
 		// texts made of the literals' pieces, and of random bytes
 		var words []string
 		for _, l := range r.reLits {
@@ -88,7 +100,7 @@ func TestRequiredLiteralsAgainstRegexp(t *testing.T) {
 			s := &Subject{Text: text}
 			s.Prepare()
 			if re.MatchString(text) && !r.mayMatch(text, s.ascii) {
-				t.Fatalf("regex %q matches %q, which mayMatch rules out (literals %q)", src, text, r.reLits)
+				t.Fatalf("regex %q matches %q, which mayMatch rules out (literals %q, no ASCII %v)", src, text, r.reLits, r.reNoASCII)
 			}
 		}
 	}

@@ -64,6 +64,7 @@ type Rule struct {
 
 	re         *regexp.Regexp
 	reLits     []string // any match of re holds one of them (requiredLiterals)
+	reNoASCII  bool     // re cannot match an ASCII text (requiredLiterals)
 	phrases    []string // lower-cased, whitespace folded
 	andPhrases []string
 	notPhrases []string
@@ -297,7 +298,7 @@ func (r *Rule) compile() error {
 			return fieldErr("match.regex", -1, "rule %q: regex: %v", r.Name, err)
 		}
 		r.re = re
-		r.reLits = requiredLiterals(src)
+		r.reLits, r.reNoASCII = requiredLiterals(src)
 	}
 	if m.isEmpty() {
 		return fmt.Errorf("rule %q has no condition", r.Name)

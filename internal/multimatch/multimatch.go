@@ -36,19 +36,36 @@ const outFlag = -1 << 31
 
 // New builds the matcher of the phrases. Phrases must be non-empty; a phrase
 // listed twice is reported under each of its ids.
-func New(phrases []string) *Matcher {
+func New(phrases []string) *Matcher { return build(phrases, false) }
+
+// NewASCII builds a matcher of the phrases (as New) that searches ASCII
+// texts only. The phrases that hold a byte beyond ASCII, which such a text
+// cannot hold, are left out of the automaton: they keep their ids and are
+// never found. Its table is smaller (fewer states, fewer byte classes), and
+// so its scans are faster, for a list with phrases in other scripts.
+func NewASCII(phrases []string) *Matcher { return build(phrases, true) }
+
+// build builds the matcher of the phrases, of the ASCII ones only when
+// asciiOnly.
+func build(phrases []string, asciiOnly bool) *Matcher {
 	m := &Matcher{phrases: phrases, lens: make([]int, len(phrases))}
 	var used [256]bool
+	in := make([]bool, len(phrases)) // the phrases in the automaton
 	for id, p := range phrases {
 		if p == "" {
 			panic("multimatch: empty phrase")
 		}
 		m.lens[id] = len(p)
+		if asciiOnly && !isASCII(p) {
+			continue
+		}
+		in[id] = true
 		m.maxLen = max(m.maxLen, len(p))
 		for i := 0; i < len(p); i++ {
 			used[p[i]] = true
 		}
 	}
+	m.maxLen = max(m.maxLen, 1) // for halves, when no phrase is in
 	// Classes are numbered in classOrder, common bytes first: a state's
 	// transitions on the bytes of plain English text sit side by side in
 	// its row, on few cache lines, whatever other bytes the phrases hold.
@@ -75,6 +92,9 @@ func New(phrases []string) *Matcher {
 	}
 	newState()
 	for id, p := range phrases {
+		if !in[id] {
+			continue
+		}
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
 			c := int(m.classes[p[i]])
@@ -160,6 +180,28 @@ var classOrder = func() []byte {
 // as they are, so a text that is not all ASCII is lower-cased first, as for
 // New; the lower-cased text is searched the same by both matchers.
 func NewFold(phrases []string) *Matcher {
+	checkLower(phrases)
+	return foldASCII(New(phrases))
+}
+
+// NewFoldASCII is NewFold for a matcher that searches ASCII texts only, as
+// NewASCII.
+func NewFoldASCII(phrases []string) *Matcher {
+	checkLower(phrases)
+	return foldASCII(NewASCII(phrases))
+}
+
+// foldASCII makes m take an upper-case ASCII letter for its lower-case one.
+func foldASCII(m *Matcher) *Matcher {
+	for c := 'A'; c <= 'Z'; c++ {
+		m.classes[c] = m.classes[c+'a'-'A']
+	}
+	return m
+}
+
+// checkLower panics on a phrase with an upper-case ASCII letter, which a
+// matcher that folds case would never find.
+func checkLower(phrases []string) {
 	for _, p := range phrases {
 		for i := 0; i < len(p); i++ {
 			if 'A' <= p[i] && p[i] <= 'Z' {
@@ -167,11 +209,16 @@ func NewFold(phrases []string) *Matcher {
 			}
 		}
 	}
-	m := New(phrases)
-	for c := 'A'; c <= 'Z'; c++ {
-		m.classes[c] = m.classes[c+'a'-'A']
+}
+
+// isASCII reports whether s holds only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
 	}
-	return m
+	return true
 }
 
 // Len returns the number of phrases.

@@ -273,3 +273,63 @@ func randWord(rng *rand.Rand, alpha string, n int) string {
 	}
 	return b.String()
 }
+
+// TestASCIIAgainstFull checks that a matcher of NewASCII (NewFoldASCII)
+// finds on ASCII texts what one of New (NewFold) finds, with every search,
+// the phrases beyond ASCII left out of its automaton.
+func TestASCIIAgainstFull(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for round := 0; round < 300; round++ {
+		var phrases []string
+		for k := rng.Intn(12) + 1; k > 0; k-- {
+			phrases = append(phrases, randWord(rng, "abc é", rng.Intn(5)+1))
+		}
+		for _, fold := range []bool{false, true} {
+			full, ascii := New(phrases), NewASCII(phrases)
+			alpha := "abc "
+			if fold {
+				full, ascii = NewFold(phrases), NewFoldASCII(phrases)
+				alpha = "abcABC "
+			}
+			for n := 0; n < 30; n++ {
+				text := randWord(rng, alpha, rng.Intn(80))
+				if n%3 == 0 {
+					text = randWord(rng, alpha, rng.Intn(3*minLanes))
+				}
+				stopBelow := rng.Intn(len(phrases) + 1)
+				if !reflect.DeepEqual(full.Scan(text, nil), ascii.Scan(text, nil)) ||
+					full.Any(text) != ascii.Any(text) || full.First(text) != ascii.First(text) ||
+					!reflect.DeepEqual(full.All(text, nil), ascii.All(text, nil)) ||
+					!reflect.DeepEqual(full.Ends(text, nil, 0), ascii.Ends(text, nil, 0)) {
+					t.Fatalf("phrases %q, text %q (fold %v): the ASCII matcher differs", phrases, text, fold)
+				}
+				// a stopped Ends is exact for the phrases that end by the
+				// earliest start of one below stopBelow (the rest depends
+				// on the longest phrase, which differs)
+				ends := full.Ends(text, nil, 0)
+				st := -1
+				for id := 0; id < stopBelow; id++ {
+					if e := ends[id]; e >= 0 && (st < 0 || e-len(phrases[id]) < st) {
+						st = e - len(phrases[id])
+					}
+				}
+				stopped := ascii.Ends(text, nil, stopBelow)
+				for id, e := range ends {
+					if stopped[id] != e && (stopped[id] != -1 || st < 0 || e <= st) {
+						t.Fatalf("phrases %q, text %q (fold %v): Ends(%d)[%d] = %d, want %d", phrases, text, fold, stopBelow, id, stopped[id], e)
+					}
+				}
+				fs, fid := full.Leftmost(text)
+				as, aid := ascii.Leftmost(text)
+				if fs != as || fid != aid {
+					t.Fatalf("phrases %q, text %q (fold %v): Leftmost %d, %d, want %d, %d", phrases, text, fold, as, aid, fs, fid)
+				}
+			}
+		}
+	}
+	// no phrase within ASCII at all
+	m := NewASCII([]string{"é", "ü"})
+	if m.Any("abc") || m.First("abc") != -1 || len(m.All("abc", nil)) != 0 {
+		t.Error("a matcher without an ASCII phrase found something")
+	}
+}
