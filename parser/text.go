@@ -539,6 +539,9 @@ var bounceSubjects = []string{
 	"non-remise", "état de remise", "retard de remise", "estado de entrega", "entrega retrasada", "entrega fallida",
 	"error de entrega", "falha na entrega", "status de entrega", "stato del recapito", "mancato recapito",
 	"übermittlungsstatus", "zustellung verzögert", "состоянии доставки", "ошибка доставки", "投递",
+	// Exchange's "Undeliverable:" in its other languages
+	"non recapitabile", "não é possível entregar", "onbestelbaar", "无法传递", "無法傳遞", "niedostarczalne",
+	"ej levererbart", "kan ikke leveres", "ei voitu toimittaa", "nedoručitelné", "kézbesíthetetlen",
 	"mail delivery", "message status", "permanent error", "error sending", "failure delivery", "errors from",
 }
 
