@@ -180,6 +180,15 @@ func (s *scan) decideDSN(b *Bounce, found *finds) {
 		}
 		return blocks
 	}
+	// blockOf is textBlock()[a], but spares building the pieces when the
+	// text does not hold the address at all, and so has no piece for it.
+	blockOf := func(a string) (string, bool) {
+		if blocks == nil && !text.holds(a) {
+			return "", false
+		}
+		blk, ok := textBlock()[a]
+		return blk, ok
+	}
 	// Whether the report text names an SMTP command (commandPatterns) at
 	// all: a recipient's piece is made of its lines, and names none when
 	// the text names none (no phrase holds a line end), so the pieces are
@@ -252,7 +261,7 @@ func (s *scan) decideDSN(b *Bounce, found *finds) {
 		r.ReplyCode, r.Status = codesFrom(r.Diagnostic, status)
 		if r.ReplyCode == "" {
 			// Some MTAs put the SMTP code only in the human-readable part.
-			if blk, ok := textBlock()[final]; ok {
+			if blk, ok := blockOf(final); ok {
 				r.ReplyCode, _ = codesFrom(blk, r.Status)
 			}
 		}
@@ -263,7 +272,7 @@ func (s *scan) decideDSN(b *Bounce, found *finds) {
 		}
 		r.Command = commandOf(r.Diagnostic)
 		if r.Command == "" && hasCommand() {
-			if blk, ok := textBlock()[final]; ok {
+			if blk, ok := blockOf(final); ok {
 				r.Command = commandOf(blk)
 			}
 		}

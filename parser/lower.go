@@ -51,6 +51,15 @@ func searchForm(s string) string {
 	return lowerMixed(s)
 }
 
+// holds reports whether the text holds a, a lower-case address (or any
+// lower-case string with a caseless byte, such as "@"), but for case.
+func (x lowered) holds(a string) bool {
+	if x.ascii {
+		return isASCII(a) && indexFold(x.t, a) >= 0
+	}
+	return strings.Contains(x.l, a)
+}
+
 // indexFold is strings.Index(strings.ToLower(s), p) for an ASCII text s and
 // a lower-case ASCII phrase p that starts with a letter. The candidates are
 // found with strings.IndexByte on a byte of p that has no case, when there

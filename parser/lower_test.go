@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // lowerRef is the plain definition of the parser's lower case: each rune
@@ -187,4 +189,14 @@ func TestNameEq(t *testing.T) {
 			t.Errorf("isFieldName(%q): a field name that is not ASCII", n)
 		}
 	}
+}
+
+func TestLoweredHolds(t *testing.T) {
+	x := lowerText("Delivery to Bob@Example.ORG failed")
+	assert.True(t, x.holds("bob@example.org"))
+	assert.False(t, x.holds("ann@example.org"))
+	assert.False(t, x.holds("zoë@example.org"), "a non-ASCII address is in no ASCII text")
+	y := lowerText("Zustellung an Zoë@Bücher.example fehlgeschlagen")
+	assert.True(t, y.holds("zoë@bücher.example"))
+	assert.False(t, y.holds("bob@example.org"))
 }
