@@ -116,6 +116,10 @@ func (c *Classifier) Classify(in Input) Verdict {
 	switch {
 	case dec.Hard != nil:
 		v.Hard = *dec.Hard
+	case in.Action == "delayed":
+		// a warning: the message is still queued and the next try may
+		// work, whatever the reason; nothing is bad for good yet
+		v.Hard = false
 	case r != nil && r.Hard == "always":
 		v.Hard = true
 	case r != nil && r.Hard == "permanent":

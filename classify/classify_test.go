@@ -143,6 +143,20 @@ func TestMTACategory(t *testing.T) {
 	}
 }
 
+// A delay warning is never a hard bounce: the message is still queued, and a
+// temporary "user unknown" (a directory that could not be reached) must not
+// put the address on a suppression list.
+func TestDelayedIsNeverHard(t *testing.T) {
+	c := newClassifier(t)
+	in := Input{Kind: "ndr", Action: "delayed", Status: "4.1.1", ReplyCode: "450",
+		Diagnostic: "450 4.1.1 <bob@example.org>: Recipient address rejected: User unknown in local recipient table"}
+	v := c.Classify(in)
+	assert.Equal(t, "userunknown", v.Reason)
+	assert.False(t, v.Hard)
+	in.Action = "failed" // the queue gave up: the last answer decides
+	assert.True(t, c.Classify(in).Hard)
+}
+
 // An ARF report's Feedback-Type decides the advice: a complaint, a DMARC
 // failure report, a reader saying "not spam" call for different moves.
 func TestFeedbackType(t *testing.T) {
