@@ -74,7 +74,10 @@ func Parse(data []byte) (*Bounce, error) {
 		return nil, &Error{"no header fields: not a mail message"}
 	}
 	var s *scan
-	refold := ent != nil && hasRefoldShape(data)
+	// Only a multipart can have a malformed first part, and any other
+	// message is walked the same whether or not it has the shape: the
+	// search of the whole message is spared for it.
+	refold := ent != nil && maybeMultipart(ent) && hasRefoldShape(data)
 	if refold && firstPartMalformed(ent) {
 		// A part header whose parameter line lost its folding white space
 		// ("Content-Type: multipart/alternative;" then "boundary=..." at the
@@ -225,6 +228,14 @@ func hasRefoldShape(data []byte) bool {
 		}
 		from = e + 1
 	}
+}
+
+// maybeMultipart reports whether go-message may take ent for a multipart:
+// when it does, its Content-Type, parsed or not (go-message keeps the raw
+// value when mime.ParseMediaType refuses it), holds "multipart/" in some
+// case.
+func maybeMultipart(ent *message.Entity) bool {
+	return indexFold(ent.Header.Get("Content-Type"), "multipart/") >= 0
 }
 
 // firstPartMalformed reports whether the walk of ent would end at once
