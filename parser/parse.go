@@ -537,6 +537,30 @@ func parseDate(v string) time.Time {
 				return t
 			}
 		}
+		// Any other date without a zone offset or a comment ("Tue, 23 Nov
+		// 21 07:04:16 UTC", "Thu, 9 Apr 2006 23:34:45 JST"): the answer of
+		// mail.ParseDate, without the tries of its twenty four layouts that
+		// begin with a digit, each failing on the letter with an error
+		// allocated. It cuts such a date after a "T" of its zone, or not at
+		// all, as below, and reads it with the first layout that takes it.
+		if !strings.ContainsAny(v, "+-(\r\n") {
+			date := v
+			i := strings.IndexByte(v, 'T')
+			if i == 0 {
+				if i = strings.IndexByte(v[1:], 'T'); i >= 0 {
+					i++
+				}
+			}
+			if i >= 0 && len(v) >= i+5 {
+				date = v[:i+1]
+			}
+			for _, layout := range dowDateLayouts {
+				if t, err := time.Parse(layout, date); err == nil {
+					return t
+				}
+			}
+			return time.Time{} // no "(": the retry below has nothing to cut
+		}
 	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t
@@ -549,6 +573,22 @@ func parseDate(v string) time.Time {
 	}
 	return time.Time{}
 }
+
+// dowDateLayouts are the layouts mail.ParseDate reads a date with that begin
+// with a day of the week, in its order: net/mail makes them so.
+var dowDateLayouts = func() []string {
+	var out []string
+	for _, day := range []string{"2", "02"} {
+		for _, year := range []string{"2006", "06"} {
+			for _, second := range []string{":05", ""} {
+				for _, zone := range []string{"-0700", "MST", "UT"} {
+					out = append(out, "Mon, "+day+" Jan "+year+" 15:04"+second+" "+zone)
+				}
+			}
+		}
+	}
+	return out
+}()
 
 // plainComment reports whether s is white space, a comment without nested
 // parentheses or quoted characters, and white space.
