@@ -230,6 +230,17 @@ func hasRefoldShape(data []byte) bool {
 	}
 }
 
+// mayNameReportType reports whether the report type mime.ParseMediaType
+// reads in the Content-Type v may be one of those decide looks for
+// (s.reportType): whether v, all ASCII, with no RFC 2231 parameter ("*")
+// and no quoted pair ("\\"), which could spell a value otherwise, holds one
+// in some case. When it does not, the parameters are not parsed: the report
+// type, whatever it is, is none of them, and "" stands for it.
+func mayNameReportType(v string) bool {
+	return !isASCII(v) || strings.ContainsAny(v, "*\\") ||
+		indexFold(v, "feedback-report") >= 0 || indexFold(v, "disposition-notification") >= 0
+}
+
 // maybeMultipart reports whether go-message may take ent for a multipart:
 // when it does, its Content-Type, parsed or not (go-message keeps the raw
 // value when mime.ParseMediaType refuses it), holds "multipart/" in some
@@ -310,8 +321,11 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	mt := mediaTypeOf(ct)
 	if mr := e.MultipartReader(); mr != nil {
 		if mt == "multipart/report" {
-			_, params := mediaType(ct)
-			s.reportType = strings.ToLower(params["report-type"])
+			s.reportType = "" // none decide looks for, unless read below
+			if mayNameReportType(ct) {
+				_, params := mediaType(ct)
+				s.reportType = strings.ToLower(params["report-type"])
+			}
 		}
 		for {
 			p, err := mr.NextPart()
