@@ -87,20 +87,26 @@ func stripBoilerplate(d string) string {
 	if len(cut) == 0 {
 		return d
 	}
-	keep := make([]bool, len(d))
-	for i := range keep {
-		keep[i] = true
-	}
+	drop := make([]bool, len(d))
 	for _, c := range cut {
 		for k := c[0]; k < c[1] && k < len(d); k++ {
-			keep[k] = false
+			drop[k] = true
 		}
 	}
+	// the runs of bytes kept, each copied whole
 	var b strings.Builder
-	for i := 0; i < len(d); i++ {
-		if keep[i] {
-			b.WriteByte(d[i])
+	b.Grow(len(d))
+	for i := 0; i < len(d); {
+		if drop[i] {
+			i++
+			continue
 		}
+		j := i + 1
+		for j < len(d) && !drop[j] {
+			j++
+		}
+		b.WriteString(d[i:j])
+		i = j
 	}
 	out := foldSpace(b.String())
 	if strings.Trim(out, " .:;-*") == "" {

@@ -35,7 +35,14 @@ func TestParseDateFastPath(t *testing.T) {
 		"Thu, 29 Apr 2019 23:34:45 +0900 (JST) x", "Thu, 29 Apr 2019 23:34:45 +0900 ()", "Thu, 29 Apr 2019 23:34 -0800 (PST)",
 		"Thu, 29 Apr 2019 23:34:45 -08000 (PST)", "Thu, 29-Apr-2019 23:34:45 +0900 (JST)", "Thu, 29 Apr 2019 23:34:45 +09 (JST)",
 		"Thu, 29 Apr 2019 23:34:45 +0900 (JST)\r", "Mon, 2 Jan 2006 15:04:05 +9900 (X)", "Mon, 2 Jan 2006 15:04:05 (-0700)",
-		"Mon, 2 Jan 2006 (15:04:05) -0700", "(Mon), 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05.5 -0700 (X)", "Mon, 2 Jan 2006 15:04:05.5 -0700"}
+		"Mon, 2 Jan 2006 (15:04:05) -0700", "(Mon), 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05.5 -0700 (X)", "Mon, 2 Jan 2006 15:04:05.5 -0700",
+		// no zone offset, no comment
+		"Tue, 23 Nov 21 07:04:16 UTC", "Thu, 9 Apr 2006 23:34:45 JST", "Thu, 29 Apr 2013 23:45:50 PST", "Wed, 3 May 2007 23:34:45",
+		"Thursday, April 09, 2003 9:00 AM", "Thu,29 Apr 2012 23:34:45 GMT", "Tue, 029 Apr 2019 23:34:45 UT", "Thu, 01 Oct 15 13:48 UTC",
+		"Thu, 01 Oct 2015 13:48:54 UTCX", "Thu, 01 Oct 2015 13:48:54 T", "Thu, 01 Oct 2015 13:48:54 UT", "Thu, 01 Oct 2015 13:48:54 TUV",
+		"Sat, 01 Oct 2015 13:48:54 EDT", "Sat, 01 Oct 2015 13:48:54 ABCDEFGT", "Sat, 01 Oct 2015 13:48:54 ZT xyz", "Thu, 01 Oct 2015 13:48:54 GMT\t",
+		"Tue, 23 Nov 21 07:04:16 UTC\r\n", "Tue, 23 Nov 21 07:04:16\tUTC", "T", "Tx", "TTTTTT", "Sun, 2 Jan 06 15:04 MST", "Sun, 02 Jan 06 15:04 UT",
+		"Thu, 01 Oct 2015 13:48:54 UT xyz", "Thu, 01 Oct 2015 13:48:54 EST xyz", "Sat, 01 Oct 2015 13:48:54 EST more", "Sat, 01 Oct 2015 13:48:54 EST abc"}
 	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*", "*"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)

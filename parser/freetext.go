@@ -35,6 +35,9 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 	bodyIndent, sawBlank := -1, false
 	var pending []string // transcript lines since the last boundary
 	inTranscript, closeCur := false, false
+	// whether any line can start a transcript: one search of the text
+	// rather than one of each line
+	talking := strings.Contains(text, "alking to ")
 	for i, rest := 0, text; ; i++ {
 		line, next, more := strings.Cut(rest, "\n")
 		if closeCur {
@@ -74,7 +77,7 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 				sawBlank = false
 			}
 		}
-		if strings.Contains(line, "alking to ") && strings.Contains(toLower(line), "while talking to ") {
+		if talking && strings.Contains(line, "alking to ") && strings.Contains(toLower(line), "while talking to ") {
 			inTranscript, pending = true, append(pending[:0], line)
 		} else if inTranscript && !closeCur && strings.TrimSpace(line) != "" && len(pending) < 12 {
 			pending = append(pending, line)

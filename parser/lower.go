@@ -54,6 +54,11 @@ func searchForm(s string) string {
 // holds reports whether the text holds a, a lower-case address (or any
 // lower-case string with a caseless byte, such as "@"), but for case.
 func (x lowered) holds(a string) bool {
+	if a == "" {
+		// in every text, as for strings.Contains (a DSN recipient
+		// without an address asks; indexFold takes no empty phrase)
+		return true
+	}
 	if x.ascii {
 		return isASCII(a) && indexFold(x.t, a) >= 0
 	}

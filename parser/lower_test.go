@@ -199,4 +199,6 @@ func TestLoweredHolds(t *testing.T) {
 	y := lowerText("Zustellung an Zoë@Bücher.example fehlgeschlagen")
 	assert.True(t, y.holds("zoë@bücher.example"))
 	assert.False(t, y.holds("bob@example.org"))
+	assert.True(t, x.holds(""), "the empty string is in every text")
+	assert.True(t, y.holds(""), "the empty string is in every text")
 }

@@ -74,7 +74,10 @@ func Parse(data []byte) (*Bounce, error) {
 		return nil, &Error{"no header fields: not a mail message"}
 	}
 	var s *scan
-	refold := ent != nil && hasRefoldShape(data)
+	// Only a multipart can have a malformed first part, and any other
+	// message is walked the same whether or not it has the shape: the
+	// search of the whole message is spared for it.
+	refold := ent != nil && maybeMultipart(ent) && hasRefoldShape(data)
 	if refold && firstPartMalformed(ent) {
 		// A part header whose parameter line lost its folding white space
 		// ("Content-Type: multipart/alternative;" then "boundary=..." at the
@@ -227,6 +230,25 @@ func hasRefoldShape(data []byte) bool {
 	}
 }
 
+// mayNameReportType reports whether the report type mime.ParseMediaType
+// reads in the Content-Type v may be one of those decide looks for
+// (s.reportType): whether v, all ASCII, with no RFC 2231 parameter ("*")
+// and no quoted pair ("\\"), which could spell a value otherwise, holds one
+// in some case. When it does not, the parameters are not parsed: the report
+// type, whatever it is, is none of them, and "" stands for it.
+func mayNameReportType(v string) bool {
+	return !isASCII(v) || strings.ContainsAny(v, "*\\") ||
+		indexFold(v, "feedback-report") >= 0 || indexFold(v, "disposition-notification") >= 0
+}
+
+// maybeMultipart reports whether go-message may take ent for a multipart:
+// when it does, its Content-Type, parsed or not (go-message keeps the raw
+// value when mime.ParseMediaType refuses it), holds "multipart/" in some
+// case.
+func maybeMultipart(ent *message.Entity) bool {
+	return indexFold(ent.Header.Get("Content-Type"), "multipart/") >= 0
+}
+
 // firstPartMalformed reports whether the walk of ent would end at once
 // with a "malformed MIME header" error: ent is a multipart whose first part's
 // header go-message refuses. It reads that part: ent cannot be walked after.
@@ -299,8 +321,11 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	mt := mediaTypeOf(ct)
 	if mr := e.MultipartReader(); mr != nil {
 		if mt == "multipart/report" {
-			_, params := mediaType(ct)
-			s.reportType = strings.ToLower(params["report-type"])
+			s.reportType = "" // none decide looks for, unless read below
+			if mayNameReportType(ct) {
+				_, params := mediaType(ct)
+				s.reportType = strings.ToLower(params["report-type"])
+			}
 		}
 		for {
 			p, err := mr.NextPart()
@@ -526,6 +551,30 @@ func parseDate(v string) time.Time {
 				return t
 			}
 		}
+		// Any other date without a zone offset or a comment ("Tue, 23 Nov
+		// 21 07:04:16 UTC", "Thu, 9 Apr 2006 23:34:45 JST"): the answer of
+		// mail.ParseDate, without the tries of its twenty four layouts that
+		// begin with a digit, each failing on the letter with an error
+		// allocated. It cuts such a date after a "T" of its zone, or not at
+		// all, as below, and reads it with the first layout that takes it.
+		if !strings.ContainsAny(v, "+-(\r\n") {
+			date := v
+			i := strings.IndexByte(v, 'T')
+			if i == 0 {
+				if i = strings.IndexByte(v[1:], 'T'); i >= 0 {
+					i++
+				}
+			}
+			if i >= 0 && len(v) >= i+5 {
+				date = v[:i+1]
+			}
+			for _, layout := range dowDateLayouts {
+				if t, err := time.Parse(layout, date); err == nil {
+					return t
+				}
+			}
+			return time.Time{} // no "(": the retry below has nothing to cut
+		}
 	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t
@@ -538,6 +587,22 @@ func parseDate(v string) time.Time {
 	}
 	return time.Time{}
 }
+
+// dowDateLayouts are the layouts mail.ParseDate reads a date with that begin
+// with a day of the week, in its order: net/mail makes them so.
+var dowDateLayouts = func() []string {
+	var out []string
+	for _, day := range []string{"2", "02"} {
+		for _, year := range []string{"2006", "06"} {
+			for _, second := range []string{":05", ""} {
+				for _, zone := range []string{"-0700", "MST", "UT"} {
+					out = append(out, "Mon, "+day+" Jan "+year+" 15:04"+second+" "+zone)
+				}
+			}
+		}
+	}
+	return out
+}()
 
 // plainComment reports whether s is white space, a comment without nested
 // parentheses or quoted characters, and white space.

@@ -304,3 +304,29 @@ func TestMediaTypeOf(t *testing.T) {
 }
 
 func must2(mt string, _ map[string]string) string { return mt }
+
+// mayNameReportType is true whenever the report type read is one decide
+// looks for.
+func TestMayNameReportType(t *testing.T) {
+	for _, v := range []string{
+		"multipart/report; report-type=feedback-report; boundary=x",
+		"multipart/report; report-type=\"Feedback-Report\"; boundary=x",
+		"multipart/report; REPORT-TYPE=disposition-notification",
+		"multipart/report; report-type*0=feedback; report-type*1=-report",
+		"multipart/report; report-type*=utf-8''feedback%2Dreport",
+		"multipart/report; report-type=\"feedback\\-report\"",
+		"multipart/report; report-type=\"feedbac\u212a-report\"",
+		"multipart/report; report-type=\"disposition-notification\"",
+	} {
+		_, params := mediaType(v)
+		rt := strings.ToLower(params["report-type"])
+		if (rt == "feedback-report" || rt == "disposition-notification") && !mayNameReportType(v) {
+			t.Errorf("%q: report type %q, yet mayNameReportType is false", v, rt)
+		}
+	}
+	for _, v := range []string{"multipart/report; report-type=delivery-status; boundary=x", "multipart/report"} {
+		if mayNameReportType(v) {
+			t.Errorf("mayNameReportType(%q) = true", v)
+		}
+	}
+}

@@ -450,6 +450,9 @@ func TestRecipientSegments(t *testing.T) {
 	}
 }
 
+// htmlEntitiesRef replaces the entities stripHTML decodes.
+var htmlEntitiesRef = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")
+
 func TestStripHTMLEntities(t *testing.T) {
 	pieces := []string{"<p>", "</p>", "<br>", "&lt;", "&gt;", "&amp;", "&nbsp;", "&quot;", "&#39;", "&", "l", "t;", "<b>", "x", " ", "é"}
 	rng := rand.New(rand.NewSource(6))
@@ -480,7 +483,7 @@ func TestStripHTMLEntities(t *testing.T) {
 				plain.WriteByte(c)
 			}
 		}
-		if want := htmlEntities.Replace(plain.String()); got != want {
+		if want := htmlEntitiesRef.Replace(plain.String()); got != want {
 			t.Fatalf("stripHTML(%q) = %q, want %q", h, got, want)
 		}
 	}

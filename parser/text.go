@@ -774,41 +774,60 @@ func mtaOf(top []Field, i int) string {
 func stripHTML(h string) string {
 	var b strings.Builder
 	b.Grow(len(h))
-	in := false
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if in {
-			if c == '>' {
-				in = false
-			}
-			continue
+	// the text between the tags is copied a run at a time, and each tag
+	// skipped whole
+	for len(h) > 0 {
+		i := strings.IndexByte(h, '<')
+		if i < 0 {
+			b.WriteString(h)
+			break
 		}
-		if c == '<' {
-			in = true
-			rest := h[i+1 : min(len(h), i+4)]
-			if isASCII(rest) {
-				rest = toLower(rest)
-			} else {
-				rest = strings.ToLower(rest)
-			}
-			if strings.HasPrefix(rest, "br") || strings.HasPrefix(rest, "p") || strings.HasPrefix(rest, "/p") ||
-				strings.HasPrefix(rest, "div") || strings.HasPrefix(rest, "/di") || strings.HasPrefix(rest, "tr") ||
-				strings.HasPrefix(rest, "li") || strings.HasPrefix(rest, "/tr") {
-				b.WriteByte('\n')
-			}
-			continue
+		b.WriteString(h[:i])
+		rest := h[i+1 : min(len(h), i+4)]
+		if isASCII(rest) {
+			rest = toLower(rest)
+		} else {
+			rest = strings.ToLower(rest)
 		}
-		b.WriteByte(c)
+		if strings.HasPrefix(rest, "br") || strings.HasPrefix(rest, "p") || strings.HasPrefix(rest, "/p") ||
+			strings.HasPrefix(rest, "div") || strings.HasPrefix(rest, "/di") || strings.HasPrefix(rest, "tr") ||
+			strings.HasPrefix(rest, "li") || strings.HasPrefix(rest, "/tr") {
+			b.WriteByte('\n')
+		}
+		end := strings.IndexByte(h[i+1:], '>')
+		if end < 0 {
+			break // a tag that never ends: the rest is in it
+		}
+		h = h[i+1+end+1:]
 	}
 	t := b.String()
 	if strings.IndexByte(t, '&') < 0 {
-		return t // no entity: spare the Replacer's two copies
+		return t // no entity: no second copy
 	}
 	// one copy, into a builder as long as the text (each entity shrinks)
 	var out strings.Builder
 	out.Grow(len(t))
-	htmlEntities.WriteString(&out, t)
+	for {
+		i := strings.IndexByte(t, '&')
+		if i < 0 {
+			out.WriteString(t)
+			break
+		}
+		out.WriteString(t[:i])
+		t = t[i:]
+		name, text := "&", "&" // an "&" that starts no entity stays
+		for _, e := range htmlEntities {
+			if strings.HasPrefix(t, e[0]) {
+				name, text = e[0], e[1]
+				break
+			}
+		}
+		out.WriteString(text)
+		t = t[len(name):]
+	}
 	return out.String()
 }
 
-var htmlEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")
+// htmlEntities are the entities stripHTML decodes, with their text. None is
+// the start of another.
+var htmlEntities = [...][2]string{{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&nbsp;", " "}, {"&quot;", "\""}, {"&#39;", "'"}}
