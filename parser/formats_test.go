@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -650,4 +651,20 @@ func TestOpenSMTPDPlaceholderStatus(t *testing.T) {
 	r = parseOne(t, report("bob@example.org: 550 5.7.25 The IP address sending this message does not have a PTR record"))
 	assert.Equal(t, "5.7.25", r.Status)
 	assert.Equal(t, "550", r.ReplyCode)
+}
+
+// A free-text report may list thousands of failed recipients (a list's
+// mass mailing): every one is read, not only those of its first kilobytes.
+func TestManyRecipientsInFreeText(t *testing.T) {
+	lines := []string{"From: MAILER-DAEMON@mx.example.net", "To: a@example.com",
+		"Subject: Undelivered Mail Returned to Sender", "", "This is the mail system at host mx.example.net.", ""}
+	const n = 3000
+	for i := 0; i < n; i++ {
+		lines = append(lines, fmt.Sprintf("<user%d@example.org>: host mx.example.org[192.0.2.4] said: 550 5.1.1 <user%d@example.org>: User unknown (in reply to RCPT TO command)", i, i), "")
+	}
+	b, err := Parse(msg(lines...))
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, n)
+	assert.Equal(t, "user2999@example.org", b.Recipients[n-1].Address)
+	assert.Equal(t, "5.1.1", b.Recipients[n-1].Status)
 }

@@ -19,10 +19,10 @@ import (
 
 // Limits that keep a hostile message from costing much.
 const (
-	maxDepth    = 32       // nested multiparts walked
-	maxPartSize = 8 << 20  // bytes read from one part
-	maxParts    = 500      // parts looked at in one message
-	maxText     = 64 << 10 // bytes of free text examined
+	maxDepth    = 32      // nested multiparts walked
+	maxPartSize = 8 << 20 // bytes read from one part
+	maxParts    = 500     // parts looked at in one message
+	maxText     = 1 << 20 // bytes of a report's text examined (a mass bounce lists thousands of addresses)
 )
 
 // ErrEmpty is returned for an empty input.
