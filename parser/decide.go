@@ -135,7 +135,12 @@ func (s *scan) decideARF(b *Bounce) {
 		}
 	}
 	if len(addrs) == 0 {
-		if a := addrOf(b.Original.To); a != "" {
+		// Outlook.com's reports (JMRP) name the reader in a header of the
+		// returned message, the To field often being a list or another
+		// address
+		if a := addrOf(fieldsGet(s.original, "X-HmXmrOriginalRecipient")); a != "" {
+			addrs = append(addrs, a)
+		} else if a := addrOf(b.Original.To); a != "" {
 			addrs = append(addrs, a)
 		}
 	}
