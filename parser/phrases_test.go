@@ -162,21 +162,7 @@ func phraseTestTexts(t *testing.T) []string {
 	rng := rand.New(rand.NewSource(1))
 	filler := []string{" ", ". ", ": ", "; ", "\n", "x", "É", "İ", "Ⱥ", "K", "\u212a", "a."}
 	for n := 0; n < 3000; n++ {
-		var b strings.Builder
-		for k := rng.Intn(12); k > 0; k-- {
-			p := all[rng.Intn(len(all))]
-			switch rng.Intn(4) {
-			case 0:
-				p = p[:rng.Intn(len(p)+1)]
-			case 1:
-				p = p[rng.Intn(len(p)):]
-			case 2:
-				p = strings.ToUpper(p)
-			}
-			b.WriteString(p)
-			b.WriteString(filler[rng.Intn(len(filler))])
-		}
-		texts = append(texts, b.String())
+		texts = append(texts, piecesText(rng, all, filler, 12))
 	}
 	return texts
 }
@@ -249,21 +235,7 @@ func TestHasDelayPhrase(t *testing.T) {
 	filler := []string{" ", "x", "É", "İ", "\u212a", "ДЕ", "\xff"}
 	rng := rand.New(rand.NewSource(8))
 	for n := 0; n < 5000; n++ {
-		var b strings.Builder
-		for k := rng.Intn(6); k > 0; k-- {
-			p := delayPhrases[rng.Intn(len(delayPhrases))]
-			switch rng.Intn(4) {
-			case 0:
-				p = p[:rng.Intn(len(p)+1)]
-			case 1:
-				p = p[rng.Intn(len(p)):]
-			case 2:
-				p = strings.ToUpper(p)
-			}
-			b.WriteString(p)
-			b.WriteString(filler[rng.Intn(len(filler))])
-		}
-		s := b.String()
+		s := piecesText(rng, delayPhrases, filler, 6)
 		want := false
 		for _, p := range delayPhrases {
 			want = want || strings.Contains(toLower(s), p)
@@ -291,21 +263,7 @@ func TestSubjectMatchers(t *testing.T) {
 		m    *multimatch.Matcher
 	}{{autoReplySubjects, autoReplySubjectMatcher}, {bounceSubjects, bounceSubjectMatcher}, {delaySubjects, delaySubjectMatcher}} {
 		for n := 0; n < 3000; n++ {
-			var b strings.Builder
-			for k := rng.Intn(5); k > 0; k-- {
-				p := c.list[rng.Intn(len(c.list))]
-				switch rng.Intn(4) {
-				case 0:
-					p = p[:rng.Intn(len(p)+1)]
-				case 1:
-					p = p[rng.Intn(len(p)):]
-				case 2:
-					p = strings.ToUpper(p)
-				}
-				b.WriteString(p)
-				b.WriteString(filler[rng.Intn(len(filler))])
-			}
-			s := strings.ToLower(b.String())
+			s := strings.ToLower(piecesText(rng, c.list, filler, 5))
 			want := false
 			for _, p := range c.list {
 				want = want || strings.Contains(s, p)
@@ -521,4 +479,25 @@ func TestNoCommandInPiecesOfTextWithout(t *testing.T) {
 			}
 		}
 	}
+}
+
+// piecesText draws a text of fewer than max pieces of the phrases (whole,
+// cut at either end, or upper-cased), each followed by one of filler: texts
+// where the phrases occur, almost occur, and occur in another case.
+func piecesText(rng *rand.Rand, phrases, filler []string, max int) string {
+	var b strings.Builder
+	for k := rng.Intn(max); k > 0; k-- {
+		p := phrases[rng.Intn(len(phrases))]
+		switch rng.Intn(4) {
+		case 0:
+			p = p[:rng.Intn(len(p)+1)]
+		case 1:
+			p = p[rng.Intn(len(p)):]
+		case 2:
+			p = strings.ToUpper(p)
+		}
+		b.WriteString(p)
+		b.WriteString(filler[rng.Intn(len(filler))])
+	}
+	return b.String()
 }
