@@ -164,6 +164,7 @@ type IMAPSource struct {
 	doneIdx  int      // index in uids of the next outcome expected
 	prev     IMAPState
 	hasPrev  bool
+	inDoubt  []InDoubtMove // moves of this run cut off, saved by Finish
 
 	newMail chan struct{}
 	from    imap.UID // lowest UID a rescan selects
@@ -421,6 +422,11 @@ func (s *IMAPSource) selectUIDs() error {
 		return err
 	} else if ok {
 		s.prev, s.hasPrev = st, true
+		if len(st.InDoubt) > 0 && st.UIDValidity == s.uidValidity && s.opts.Actions.writes() {
+			if err := s.settleInDoubt(); err != nil {
+				return err
+			}
+		}
 		if sel.New {
 			if st.UIDValidity != s.uidValidity {
 				s.warnf("UIDVALIDITY changed from %d to %d: the mailbox was rebuilt, starting over", st.UIDValidity, s.uidValidity)

@@ -195,7 +195,14 @@ func (s *IMAPSource) apply(ctx context.Context, steps []step) (imap.UID, error) 
 				break
 			}
 			if err = s.ensureFolder(st.folder); err == nil {
-				err = s.move(st.uids, st.folder, hasMove)
+				var cut []imap.UID
+				if cut, err = s.move(st.uids, st.folder, hasMove); len(cut) > 0 {
+					d := InDoubtMove{Folder: st.folder}
+					for _, u := range cut {
+						d.UIDs = append(d.UIDs, uint32(u))
+					}
+					s.inDoubt = append(s.inDoubt, d)
+				}
 			}
 		case "delete":
 			if !hasUIDPlus {
@@ -263,23 +270,37 @@ func (s *IMAPSource) ensureFolder(folder string) error {
 // \Deleted, then UID EXPUNGE of exactly those UIDs, each step waiting for
 // the previous one's answer (go-imap's own fallback does not wait, and
 // expunges even when the COPY failed).
-func (s *IMAPSource) move(uids []imap.UID, folder string, hasMove bool) error {
+// move moves uids to folder. When it fails without knowing what the server
+// did (the connection dropped before the answer to MOVE or COPY, or the
+// expunge after a COPY failed), it also returns the UIDs in doubt: they may
+// be in both folders.
+func (s *IMAPSource) move(uids []imap.UID, folder string, hasMove bool) (inDoubt []imap.UID, err error) {
 	name := s.serverName(folder)
-	for _, set := range chunks(uids) {
+	var refused *imap.Error
+	for len(uids) > 0 {
+		chunk := uids[:min(len(uids), maxSetUIDs)]
+		uids = uids[len(chunk):]
+		set := imap.UIDSetNum(chunk...)
 		if hasMove {
 			if _, err := s.c.Move(set, name).Wait(); err != nil {
-				return err
+				if errors.As(err, &refused) {
+					return nil, err // a NO or BAD answer: nothing was moved
+				}
+				return chunk, err
 			}
 			continue
 		}
 		if _, err := s.c.Copy(set, name).Wait(); err != nil {
-			return fmt.Errorf("copy to %s: %w", folder, err)
+			if errors.As(err, &refused) {
+				return nil, fmt.Errorf("copy to %s: %w", folder, err)
+			}
+			return chunk, fmt.Errorf("copy to %s: %w", folder, err)
 		}
 		if err := s.expungeSet(set); err != nil {
-			return err
+			return chunk, err
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func (s *IMAPSource) remove(uids []imap.UID) error {
@@ -311,10 +332,13 @@ func (s *IMAPSource) saveState(last imap.UID) error {
 		return nil
 	}
 	st := IMAPState{UIDValidity: s.uidValidity, LastUID: uint32(last), Updated: time.Now().UTC()}
-	if s.hasPrev && s.prev.UIDValidity == s.uidValidity && s.prev.LastUID > st.LastUID {
-		st.LastUID = s.prev.LastUID
+	if s.hasPrev && s.prev.UIDValidity == s.uidValidity {
+		st.LastUID = max(st.LastUID, s.prev.LastUID)
+		st.InDoubt = append(st.InDoubt, s.prev.InDoubt...)
 	}
-	if s.hasPrev && s.prev == st {
+	st.InDoubt = append(st.InDoubt, s.inDoubt...)
+	s.inDoubt = nil
+	if s.hasPrev && sameState(s.prev, st) {
 		return nil
 	}
 	if err := s.opts.State.Save(s.URL.Account(), s.URL.Mailbox, st); err != nil {

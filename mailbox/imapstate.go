@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,9 +18,34 @@ import (
 // UIDVALIDITY seen and the highest UID whose records were written (and whose
 // actions, if any, were applied).
 type IMAPState struct {
-	UIDValidity uint32    `json:"uidvalidity"`
-	LastUID     uint32    `json:"last_uid"`
-	Updated     time.Time `json:"updated"`
+	UIDValidity uint32 `json:"uidvalidity"`
+	LastUID     uint32 `json:"last_uid"`
+	// InDoubt lists the moves cut off before the server answered: the
+	// server may have copied those messages without removing them from the
+	// mailbox. The next run that may change the mailbox looks for each one
+	// in its folder (by Message-ID) before moving it again.
+	InDoubt []InDoubtMove `json:"in_doubt,omitempty"`
+	Updated time.Time     `json:"updated"`
+}
+
+// InDoubtMove is a move whose outcome is not known.
+type InDoubtMove struct {
+	Folder string   `json:"folder"`
+	UIDs   []uint32 `json:"uids"`
+}
+
+// sameState reports whether a and b differ only in Updated.
+func sameState(a, b IMAPState) bool {
+	if a.UIDValidity != b.UIDValidity || a.LastUID != b.LastUID || len(a.InDoubt) != len(b.InDoubt) {
+		return false
+	}
+	for i := range a.InDoubt {
+		x, y := a.InDoubt[i], b.InDoubt[i]
+		if x.Folder != y.Folder || !slices.Equal(x.UIDs, y.UIDs) {
+			return false
+		}
+	}
+	return true
 }
 
 // StateStore keeps the IMAPState of mailboxes between runs, keyed by account
