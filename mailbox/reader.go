@@ -3,7 +3,9 @@ package mailbox
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -103,6 +105,9 @@ func formatSize(n int64) string {
 //   - A regular file (or a link to one) is an mbox when its first line
 //     starts with "From ", else one message whose id is the path. An empty
 //     file is one empty message.
+//   - A file or standard input compressed with gzip (it begins with the
+//     bytes 1f 8b: a rotated postmaster.mbox.gz, a Maildir compressed by the
+//     server) is decompressed as it is read, then taken as above.
 //
 // The messages of an mbox have the ids "PATH#1", "PATH#2", ..., except when
 // it holds only one: its id is then PATH (or "-"), as for a message file,
@@ -257,6 +262,9 @@ func (r *Reader) openStream(id string, rd io.Reader, c io.Closer, size int64) (s
 		closeQuiet(c)
 		return nil, newError(id, err)
 	}
+	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		return r.openGzip(id, c)
+	}
 	if string(head) == "From " && !crOnlyFirstLine(r.br) {
 		return &mbox{id: id, c: c}, nil
 	}
@@ -276,6 +284,43 @@ func (r *Reader) openStream(id string, rd io.Reader, c io.Closer, size int64) (s
 	}
 	return &single{msg: &Message{ID: id, Path: id, Data: data}}, nil
 }
+
+// openGzip reads an input compressed with gzip (a rotated mailbox such as
+// postmaster.mbox.gz, a saved message): it is decompressed as it is read,
+// then taken as an mbox or one message like any other input. Its size is
+// not known, so the size limit of a single message is met while reading.
+func (r *Reader) openGzip(id string, c io.Closer) (source, error) {
+	zr, err := gzip.NewReader(r.br)
+	if err != nil {
+		closeQuiet(c)
+		if err == io.ErrUnexpectedEOF {
+			err = errGzipCut
+		}
+		return nil, newError(id, err) // "gzip: invalid header" and the like
+	}
+	// The shared buffer now feeds the decompressor; the decompressed text
+	// gets a buffer of its own, which later inputs go on sharing.
+	r.br = nil
+	return r.openStream(id, gzipReader{zr}, c, -1)
+}
+
+// gzipReader says that a cut-off stream is a cut-off compressed file (the
+// decompressor's own errors already begin with "gzip: ").
+type gzipReader struct{ zr *gzip.Reader }
+
+func (g gzipReader) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	switch {
+	case err == nil || err == io.EOF:
+	case err == io.ErrUnexpectedEOF:
+		err = errGzipCut
+	case !errors.Is(err, gzip.ErrChecksum) && !errors.Is(err, gzip.ErrHeader):
+		err = fmt.Errorf("gzip: %w", err) // flate's "corrupt input"
+	}
+	return n, err
+}
+
+var errGzipCut = errors.New("gzip: the compressed data is cut short")
 
 // readSized is io.ReadAll with a size hint (-1 for none): a file is read into
 // one allocation of its size, plus one byte to meet the end.

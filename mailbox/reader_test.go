@@ -1,6 +1,8 @@
 package mailbox
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
 	"io/fs"
@@ -368,4 +370,65 @@ func TestMemoryBounded(t *testing.T) {
 	}
 	t.Logf("%d messages, peak sampled heap %.1f MB", n, float64(peak)/(1<<20))
 	assert.Less(t, peak, uint64(16<<20), "heap grows with the input")
+}
+
+// gz compresses s.
+func gz(t testing.TB, s string) string {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, err := w.Write([]byte(s))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	return b.String()
+}
+
+// TestGzip reads compressed inputs as their plain text, between plain ones
+// (they share the reader's buffer), and names the damaged ones.
+func TestGzip(t *testing.T) {
+	dir := t.TempDir()
+	box := write(t, filepath.Join(dir, "box.mbox.gz"), gz(t, crlf(mboxText)))
+	one := write(t, filepath.Join(dir, "one.eml.gz"), gz(t, "Subject: x\n\nbody\n"))
+	plain := write(t, filepath.Join(dir, "plain.mbox"), mboxText)
+	whole := gz(t, mboxText)
+	cut := write(t, filepath.Join(dir, "cut.gz"), whole[:len(whole)/2])
+	bad := write(t, filepath.Join(dir, "bad.gz"), "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03not deflate")
+	after := write(t, filepath.Join(dir, "after.eml"), "Subject: y\n\n")
+
+	got := readAll(t, []string{box, one, plain, cut, bad, after}, Options{})
+	var want []item
+	for i, w := range mboxWant {
+		want = append(want, item{ID: box + "#" + string(rune('1'+i)), Data: crlf(w)})
+	}
+	want = append(want, item{ID: one, Data: "Subject: x\n\nbody\n"})
+	for i, w := range mboxWant {
+		want = append(want, item{ID: plain + "#" + string(rune('1'+i)), Data: w})
+	}
+	require.Greater(t, len(got), len(want)+2)
+	assert.Equal(t, want, got[:len(want)])
+	rest := got[len(want):]
+	// The cut file gives the messages before the cut, then its error.
+	var cutErr, badErr string
+	for _, it := range rest[:len(rest)-1] {
+		switch {
+		case strings.HasPrefix(it.ID, cut) && it.Err != "":
+			cutErr = it.Err
+		case it.ID == bad:
+			badErr = it.Err
+		}
+	}
+	assert.Contains(t, cutErr, "gzip: the compressed data is cut short")
+	assert.Contains(t, badErr, "mailbox: "+bad+": gzip: ")
+	assert.Equal(t, item{ID: after, Data: "Subject: y\n\n"}, rest[len(rest)-1])
+
+	// Standard input too.
+	got = readAll(t, []string{"-"}, Options{Stdin: strings.NewReader(gz(t, mboxText))})
+	require.Len(t, got, len(mboxWant))
+	assert.Equal(t, "-#1", got[0].ID)
+	assert.Equal(t, mboxWant[0], got[0].Data)
+
+	// A compressed message over the size limit is refused like a plain one.
+	big := write(t, filepath.Join(dir, "big.eml.gz"), gz(t, "Subject: z\n\n"+strings.Repeat("a", 5000)))
+	got = readAll(t, []string{big}, Options{MaxMessageSize: 1000})
+	require.Len(t, got, 1)
+	assert.Contains(t, got[0].Err, "message larger than")
 }
