@@ -50,16 +50,18 @@ func numbered(n int) []byte {
 		"<u%d@doubt.test>: host mx.doubt.test said: 550 5.1.1 no such user\r\n", n, n)
 }
 
-// moveRun reads the mailbox of url with --new and moves every message to
-// Done; opts gives the server's TLS and authentication, and may give a
-// dialer.
+// moveRun reads the mailbox of url (with --new unless opts selects
+// otherwise) and moves every message to Done; opts gives the server's TLS
+// and authentication, and may give a dialer.
 func moveRun(t *testing.T, url string, opts mailbox.IMAPOptions, state mailbox.StateStore) (ids []string, finishErr error, log string) {
 	t.Helper()
 	u, err := mailbox.ParseIMAPURL(url)
 	require.NoError(t, err)
 	var logb bytes.Buffer
 	opts.State, opts.Log = state, &logb
-	opts.Selection = mailbox.IMAPSelection{New: true}
+	if opts.Selection == (mailbox.IMAPSelection{}) {
+		opts.Selection.New = true
+	}
 	opts.Actions = mailbox.IMAPActions{MoveTo: "Done"}
 	src := mailbox.NewIMAPSource(u, opts)
 	msgs, errs := readAll(t, src)
@@ -86,9 +88,18 @@ func memCount(t *testing.T, url string, cfg *tls.Config, folder string) uint32 {
 }
 
 func TestIMAPMoveCutOff(t *testing.T) {
-	for _, copyFirst := range []bool{false, true} {
-		name := map[bool]string{false: "before the server moved", true: "after the server copied"}[copyFirst]
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		copyFirst, unseen bool
+	}{
+		{"before the server moved", false, false},
+		{"after the server copied", true, false},
+		// A run that does not keep its progress (--unseen) still
+		// remembers the moves in doubt.
+		{"after the server copied, unseen only", true, true},
+	} {
+		copyFirst := tc.copyFirst
+		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
 			var conns []net.Conn
 			kill := func() {
@@ -121,7 +132,9 @@ func TestIMAPMoveCutOff(t *testing.T) {
 				}}
 			state := &mailbox.JSONStateStore{Path: filepath.Join(t.TempDir(), "state.json")}
 
-			ids1, err, _ := moveRun(t, url, opts, state)
+			first := opts
+			first.Selection.Unseen = tc.unseen
+			ids1, err, _ := moveRun(t, url, first, state)
 			require.Error(t, err)
 			require.Len(t, ids1, 5)
 			u, _ := mailbox.ParseIMAPURL(url)

@@ -325,13 +325,21 @@ func (s *IMAPSource) expungeSet(set imap.UIDSet) error {
 }
 
 // saveState records last as the highest UID done, when the run read every
-// message (no --since or --unseen) or is incremental (--new).
+// message (no --since or --unseen) or is incremental (--new), and, in every
+// case, the moves of this run left in doubt.
 func (s *IMAPSource) saveState(last imap.UID) error {
 	sel := &s.opts.Selection
-	if s.opts.State == nil || s.uidValidity == 0 || (!sel.New && (sel.Unseen || !sel.Since.IsZero())) {
+	if s.opts.State == nil || s.uidValidity == 0 {
 		return nil
 	}
-	st := IMAPState{UIDValidity: s.uidValidity, LastUID: uint32(last), Updated: time.Now().UTC()}
+	advance := sel.New || (!sel.Unseen && sel.Since.IsZero())
+	if !advance && len(s.inDoubt) == 0 {
+		return nil
+	}
+	st := IMAPState{UIDValidity: s.uidValidity, Updated: time.Now().UTC()}
+	if advance {
+		st.LastUID = uint32(last)
+	}
 	if s.hasPrev && s.prev.UIDValidity == s.uidValidity {
 		st.LastUID = max(st.LastUID, s.prev.LastUID)
 		st.InDoubt = append(st.InDoubt, s.prev.InDoubt...)
