@@ -5,12 +5,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/bouncer-mail/bouncer/internal/dovecottest"
 )
@@ -76,8 +78,9 @@ func TestIMAPPasswordPrompt(t *testing.T) {
 		t.Fatal("no password prompt after 30s")
 	}
 	// The prompt is written just before echo is turned off: a person
-	// types after reading it, and so does the test, a moment later.
-	time.Sleep(time.Second)
+	// types after reading it; the test types once the terminal's echo is
+	// off (a slow machine may take a while to get there).
+	waitEchoOff(t, cmd.Process.Pid)
 	_, err = pw.WriteString(dovecottest.Password + "\n")
 	require.NoError(t, err)
 	pw.Close()
@@ -90,4 +93,59 @@ func TestIMAPPasswordPrompt(t *testing.T) {
 	assert.Contains(t, got, `"reason":"speeding"`, "logged in with the typed password and read the mailbox")
 	assert.NotContains(t, got, dovecottest.Password, "the password is not echoed")
 	assert.Contains(t, got, "1/1 messages", "a progress line on a terminal")
+}
+
+// waitEchoOff waits until the terminal that script(1), process pid, gave its
+// child no longer echoes. Where that cannot be seen (not Linux), it waits a
+// second, the time a person takes to read the prompt.
+func waitEchoOff(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		tty := childTerminal(pid)
+		if tty == "" {
+			if _, err := os.Stat("/proc/self/stat"); err != nil {
+				time.Sleep(time.Second)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		f, err := os.OpenFile(tty, os.O_RDWR|unix.O_NOCTTY, 0)
+		if err == nil {
+			tio, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+			f.Close()
+			if err == nil && tio.Lflag&unix.ECHO == 0 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the terminal still echoes 30 s after the prompt")
+}
+
+// childTerminal returns the terminal (/dev/pts/N) on the standard input of
+// a child of process pid, "" when there is none yet.
+func childTerminal(pid int) string {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ")"
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 || f[1] != strconv.Itoa(pid) {
+			continue
+		}
+		tty, err := os.Readlink(filepath.Join(filepath.Dir(st), "fd", "0"))
+		if err == nil && strings.HasPrefix(tty, "/dev/pts/") {
+			return tty
+		}
+	}
+	return ""
 }
