@@ -17,6 +17,10 @@ type Digest struct {
 	// last digest (From and To then still frame the comparisons).
 	Scope  string       `json:"scope"`
 	Totals DigestTotals `json:"totals"`
+	// Read, when the digest follows a run that read inputs, counts what
+	// that run read; messages the history already had are not counted
+	// again in Totals.
+	Read *DigestRead `json:"read,omitempty"`
 
 	// Sender-side problems, each with what to do.
 	Blocks       []BlockProblem `json:"blocks,omitempty"`
@@ -52,6 +56,12 @@ type DigestTotals struct {
 	Complaints  int `json:"complaints"`
 	NotBounces  int `json:"not_bounces"`
 	Unreadable  int `json:"unreadable"`
+}
+
+// DigestRead is what the run before a digest read.
+type DigestRead struct {
+	Messages      int `json:"messages"`
+	AlreadyStored int `json:"already_stored"`
 }
 
 // Empty reports whether nothing happened in the digest's scope.

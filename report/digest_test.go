@@ -41,6 +41,7 @@ func TestDigestHTMLEscapes(t *testing.T) {
 func TestDigestFrench(t *testing.T) {
 	d := &Digest{From: time.Unix(0, 0), To: time.Unix(86400, 0), Scope: "new", Lang: "fr",
 		Totals:       DigestTotals{Messages: 3, Bounces: 2, Hard: 1, Soft: 1, Unreadable: 1},
+		Read:         &DigestRead{Messages: 5, AlreadyStored: 2},
 		Blocks:       []BlockProblem{{Reason: "blocked", RemoteHost: "mx.example.net", IPs: []string{"192.0.2.1"}, Count: 1}},
 		AuthFailures: []AuthProblem{{Domain: "example.com", Count: 1}},
 		RateLimits:   []RateHour{{Hour: time.Unix(3600, 0), Account: "a@example.com", Speeding: 3, Bounces: 3, Limit: 2, Over: true}},
@@ -72,7 +73,7 @@ func TestDigestFrench(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := b.String()
-		for _, want := range []string{"synthèse du", "Totaux", "Bloqué par des serveurs distants", "Vérifiez si 192.0.2.1", "DÉPASSÉ 2/h", "Rebonds non classés", "nouveau"} {
+		for _, want := range []string{"synthèse du", "Totaux", "Bloqué par des serveurs distants", "Vérifiez si 192.0.2.1", "DÉPASSÉ 2/h", "Rebonds non classés", "nouveau", "Lus par cette exécution", "Déjà dans l", "Nouveaux messages"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s: no %q in\n%s", format, want, out)
 			}

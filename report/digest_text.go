@@ -63,8 +63,17 @@ func (d *Digest) sections() []section {
 	var out []section
 	t := d.Totals
 	tr := d.tr
-	out = append(out, section{ID: SectionTotals, Title: tr("Totals"), Cols: d.trs("", "count"), Rows: [][]string{
-		{tr("Messages read"), itoa(t.Messages)},
+	var rows [][]string
+	if d.Read != nil {
+		rows = append(rows, []string{tr("Read by this run"), itoa(d.Read.Messages)},
+			[]string{tr("Already in the history"), itoa(d.Read.AlreadyStored)})
+	}
+	read := tr("Messages read")
+	if d.Scope == "new" {
+		read = tr("New messages")
+	}
+	out = append(out, section{ID: SectionTotals, Title: tr("Totals"), Cols: d.trs("", "count"), Rows: append(rows, [][]string{
+		{read, itoa(t.Messages)},
 		{tr("Bounces"), itoa(t.Bounces)},
 		{tr("Hard (recipients)"), itoa(t.Hard)},
 		{tr("Soft (recipients)"), itoa(t.Soft)},
@@ -72,7 +81,7 @@ func (d *Digest) sections() []section {
 		{tr("Complaints"), itoa(t.Complaints)},
 		{tr("Not bounces"), itoa(t.NotBounces)},
 		{tr("Unreadable"), itoa(t.Unreadable)},
-	}})
+	}...)})
 	if len(d.Blocks) > 0 {
 		s := section{ID: SectionBlocks, Title: tr("Blocked by remote hosts (your side)"),
 			Cols: d.trs("reason", "remote host", "your IPs named", "count", "example")}

@@ -150,6 +150,7 @@ func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	exit := exitOK
 	var runID int64
+	var read *report.DigestRead
 	if len(inputs) > 0 {
 		var readErrs int
 		env, err := newIMAPEnv(&f.imap, stdin, stderr)
@@ -164,10 +165,13 @@ func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail(exitUsage, err)
 		}
 		defer src.Close()
-		runID, readErrs, err = storeSources(st, src, pipeline.Options{Workers: f.workers, Classifier: cl, KeepData: true}, stderr)
+		var stored storedRun
+		stored, readErrs, err = storeSources(st, src, pipeline.Options{Workers: f.workers, Classifier: cl, KeepData: true}, stderr)
 		if err != nil {
 			return fail(exitPartial, err)
 		}
+		runID = stored.id
+		read = &report.DigestRead{Messages: stored.read, AlreadyStored: stored.read - stored.added}
 		if readErrs > 0 {
 			exit = exitPartial
 		}
@@ -177,6 +181,7 @@ func runDigest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail(exitPartial, err)
 	}
 	d.Lang = lang
+	d.Read = read
 	if mailer != nil {
 		if d.Empty() && !f.always {
 			return exit
@@ -204,16 +209,24 @@ func validFormat(v string, list []string) bool {
 	return false
 }
 
+// storedRun is what storeSources did: the run's id, the messages it read
+// and those of them new to the store.
+type storedRun struct {
+	id          int64
+	read, added int
+}
+
 // storeSources reads the sources through the pipeline into the store, as
 // one run, then applies the IMAP actions asked for and advances the IMAP
-// state, once the messages are stored. It returns the run's id and the
-// number of inputs that could not be read or acted on (messages that could
-// not be parsed are stored and reported, and are not counted there).
-func storeSources(st *store.Store, src *sources, opts pipeline.Options, stderr io.Writer) (int64, int, error) {
+// state, once the messages are stored. It returns the run and the number
+// of inputs that could not be read or acted on (messages that could not be
+// parsed are stored and reported, and are not counted there).
+func storeSources(st *store.Store, src *sources, opts pipeline.Options, stderr io.Writer) (storedRun, int, error) {
 	run, err := st.StartRun()
 	if err != nil {
-		return 0, 0, err
+		return storedRun{}, 0, err
 	}
+	read := 0
 	readErrs := 0
 	err = pipeline.Run(src, opts, func(r *pipeline.Result) error {
 		m := &store.Message{Source: r.Source, SourceID: r.Source, Data: r.Data}
@@ -235,20 +248,21 @@ func storeSources(st *store.Store, src *sources, opts pipeline.Options, stderr i
 		if _, err := run.Add(m); err != nil {
 			return err
 		}
+		read++
 		src.done(r)
 		return nil
 	})
 	if err != nil {
 		run.Abort()
-		return 0, readErrs, err
+		return storedRun{}, readErrs, err
 	}
 	if err := run.Finish(); err != nil {
-		return 0, readErrs, err
+		return storedRun{}, readErrs, err
 	}
 	if !src.finish(context.Background(), stderr) {
 		readErrs++
 	}
-	return run.ID, readErrs, nil
+	return storedRun{id: run.ID, read: read, added: run.Added()}, readErrs, nil
 }
 
 // smtpTLSConfig is the TLS configuration for the SMTP connection; tests

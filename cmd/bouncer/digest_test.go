@@ -125,6 +125,11 @@ func TestDigestTwoRuns(t *testing.T) {
 	if d.Totals != want {
 		t.Errorf("totals\n got %+v\nwant %+v", d.Totals, want)
 	}
+	// The copy's duplicate was read but is counted once.
+	if d.Read == nil || d.Read.Messages != 9 || d.Read.AlreadyStored != 1 {
+		t.Errorf("read %+v", d.Read)
+	}
+	firstRead := d.Read.Messages
 	if d.Scope != "new" || !d.To.Equal(now1) || !d.From.Equal(now1.Add(-day)) {
 		t.Errorf("scope %s %s..%s", d.Scope, d.From, d.To)
 	}
@@ -164,6 +169,9 @@ func TestDigestTwoRuns(t *testing.T) {
 	want = report.DigestTotals{Messages: 2, Bounces: 2, Hard: 2, Soft: 1}
 	if d.Totals != want {
 		t.Errorf("second run totals\n got %+v\nwant %+v", d.Totals, want)
+	}
+	if d.Read == nil || d.Read.Messages != firstRead+2 || d.Read.AlreadyStored != firstRead {
+		t.Errorf("second run read %+v", d.Read)
 	}
 	hard = nil
 	for _, h := range d.NewHard {
