@@ -156,10 +156,12 @@ func TestTallyKeepsAutoRepliesAndComplaintsApart(t *testing.T) {
 	tl := NewTally()
 	tl.Add(&Result{Records: []report.Record{{Kind: "dsn", Reason: "userunknown"}}})
 	tl.Add(&Result{Records: []report.Record{{Kind: "auto-reply", Reason: "vacation"}}})
-	tl.Add(&Result{Records: []report.Record{{Kind: "feedback", Reason: "feedback"}}})
+	tl.Add(&Result{Records: []report.Record{{Kind: "feedback", Reason: "feedback", FeedbackType: "abuse"}}})
+	// A DMARC failure report is feedback, not a complaint.
+	tl.Add(&Result{Records: []report.Record{{Kind: "feedback", Reason: "feedback", FeedbackType: "auth-failure"}}})
 	tl.Add(&Result{})
 	s := tl.Summary
-	if s.Messages != 4 || s.Bounces != 1 || s.AutoReplies != 1 || s.Complaints != 1 || s.NotBounces != 1 || s.Recipients != 3 {
+	if s.Messages != 5 || s.Bounces != 1 || s.AutoReplies != 1 || s.Complaints != 1 || s.FeedbackReports != 1 || s.NotBounces != 1 || s.Recipients != 4 {
 		t.Errorf("summary %+v", s)
 	}
 }

@@ -26,7 +26,11 @@ func (t *Tally) Add(r *Result) {
 		case "auto-reply":
 			s.AutoReplies++
 		case "feedback":
-			s.Complaints++
+			if report.IsComplaint(r.Records[0].FeedbackType) {
+				s.Complaints++
+			} else {
+				s.FeedbackReports++
+			}
 		default:
 			s.Bounces++
 		}

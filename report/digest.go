@@ -54,8 +54,11 @@ type DigestTotals struct {
 	Soft        int `json:"soft"`
 	AutoReplies int `json:"auto_replies"`
 	Complaints  int `json:"complaints"`
-	NotBounces  int `json:"not_bounces"`
-	Unreadable  int `json:"unreadable"`
+	// FeedbackReports are ARF reports that are not complaints (see
+	// IsComplaint).
+	FeedbackReports int `json:"feedback_reports"`
+	NotBounces      int `json:"not_bounces"`
+	Unreadable      int `json:"unreadable"`
 }
 
 // DigestRead is what the run before a digest read.

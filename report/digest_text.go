@@ -79,6 +79,7 @@ func (d *Digest) sections() []section {
 		{tr("Soft (recipients)"), itoa(t.Soft)},
 		{tr("Auto-replies"), itoa(t.AutoReplies)},
 		{tr("Complaints"), itoa(t.Complaints)},
+		{tr("Other feedback reports"), itoa(t.FeedbackReports)},
 		{tr("Not bounces"), itoa(t.NotBounces)},
 		{tr("Unreadable"), itoa(t.Unreadable)},
 	}...)})

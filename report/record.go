@@ -2,6 +2,8 @@
 // JSON, NDJSON and CSV.
 package report
 
+import "strings"
+
 // Record is one recipient of one bounce, classified. Its JSON field names are
 // a stable API: the NDJSON output is one Record per line.
 type Record struct {
@@ -44,14 +46,29 @@ type Explain struct {
 }
 
 // Summary counts what a run read. Messages is the sum of Bounces,
-// AutoReplies, Complaints, NotBounces and Unreadable.
+// AutoReplies, Complaints, FeedbackReports, NotBounces and Unreadable.
 type Summary struct {
-	Messages    int            `json:"messages"`
-	Bounces     int            `json:"bounces"`
-	AutoReplies int            `json:"auto_replies"` // RFC 3834 automatic and out-of-office replies
-	Complaints  int            `json:"complaints"`   // ARF feedback reports
-	NotBounces  int            `json:"not_bounces"`
-	Unreadable  int            `json:"unreadable"`
-	Recipients  int            `json:"recipients"`
-	ByReason    map[string]int `json:"by_reason"`
+	Messages        int            `json:"messages"`
+	Bounces         int            `json:"bounces"`
+	AutoReplies     int            `json:"auto_replies"`     // RFC 3834 automatic and out-of-office replies
+	Complaints      int            `json:"complaints"`       // ARF reports of a complaint (see IsComplaint)
+	FeedbackReports int            `json:"feedback_reports"` // the other ARF reports
+	NotBounces      int            `json:"not_bounces"`
+	Unreadable      int            `json:"unreadable"`
+	Recipients      int            `json:"recipients"`
+	ByReason        map[string]int `json:"by_reason"`
+}
+
+// IsComplaint reports whether an ARF report of this Feedback-Type is a
+// complaint about the mail: "abuse", "fraud" or "virus" (RFC 5965), or no
+// type at all. The others are not counted as complaints: "auth-failure"
+// (RFC 6591) says that a message failed SPF, DKIM or DMARC, "not-spam" that
+// a person wanted it, and "other" or an unregistered type says too little.
+// The suppression list (package store) takes the same types.
+func IsComplaint(feedbackType string) bool {
+	switch strings.ToLower(feedbackType) {
+	case "abuse", "fraud", "virus", "":
+		return true
+	}
+	return false
 }

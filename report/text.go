@@ -38,7 +38,7 @@ var notFailures = map[string]bool{"delivered": true, "vacation": true, "feedback
 // labels are the words of the text report in one language.
 type labels struct {
 	summary, messages, bounces, notBounces, unreadable, recipients, byReason string
-	autoReplies, complaints                                                  string
+	autoReplies, complaints, feedback                                        string
 	recipientsN                                                              func(n int) string
 	hard, soft, mixed, notFailure                                            string
 	sides                                                                    map[string]string
@@ -57,6 +57,7 @@ var labelsEN = labels{
 	bounces:     "Bounces",
 	autoReplies: "Auto-replies",
 	complaints:  "Complaints",
+	feedback:    "Other feedback reports",
 	notBounces:  "Not bounces",
 	unreadable:  "Unreadable",
 	recipients:  "Recipients",
@@ -86,6 +87,7 @@ var labelsFR = labels{
 	bounces:     "Rebonds",
 	autoReplies: "Réponses automatiques",
 	complaints:  "Plaintes",
+	feedback:    "Autres rapports ARF",
 	notBounces:  "Autres messages",
 	unreadable:  "Illisibles",
 	recipients:  "Destinataires",
@@ -264,13 +266,16 @@ func (t *textWriter) writeSummary(w io.Writer, s *Summary) {
 		{indent + l.messages, s.Messages},
 		{indent + l.bounces, s.Bounces},
 	}
-	// Auto-replies and complaints only when there are some: most runs
+	// Auto-replies, complaints and other feedback only when there are some: most runs
 	// have none.
 	if s.AutoReplies > 0 {
 		lines = append(lines, line{indent + l.autoReplies, s.AutoReplies})
 	}
 	if s.Complaints > 0 {
 		lines = append(lines, line{indent + l.complaints, s.Complaints})
+	}
+	if s.FeedbackReports > 0 {
+		lines = append(lines, line{indent + l.feedback, s.FeedbackReports})
 	}
 	lines = append(lines,
 		line{indent + l.notBounces, s.NotBounces},

@@ -235,16 +235,18 @@ no bounces found
 }
 
 func TestTextSummaryAutoRepliesAndComplaints(t *testing.T) {
-	s := &Summary{Messages: 4, Bounces: 1, AutoReplies: 2, Complaints: 1, Recipients: 4,
-		ByReason: map[string]int{"userunknown": 1, "vacation": 2, "feedback": 1}}
+	s := &Summary{Messages: 5, Bounces: 1, AutoReplies: 2, Complaints: 1, FeedbackReports: 1, Recipients: 5,
+		ByReason: map[string]int{"userunknown": 1, "vacation": 3, "feedback": 2}}
 	out := write(t, "text", Options{}, nil, s)
 	assert.Regexp(t, `(?m)^  Auto-replies +2$`, out)
 	assert.Regexp(t, `(?m)^  Complaints +1$`, out)
-	assert.Regexp(t, `(?m)^  Recipients by reason$\n^    vacation +2$`, out)
+	assert.Regexp(t, `(?m)^  Other feedback reports +1$`, out)
+	assert.Regexp(t, `(?m)^  Recipients by reason$\n^    vacation +3$`, out)
 	// none of either: the lines are left out
 	out = write(t, "text", Options{}, nil, &Summary{Messages: 1, Bounces: 1, Recipients: 1, ByReason: map[string]int{"userunknown": 1}})
 	assert.NotContains(t, out, "Auto-replies")
 	assert.NotContains(t, out, "Complaints")
+	assert.NotContains(t, out, "feedback reports")
 }
 
 // A rule's label shows under its group's heading.
@@ -259,4 +261,11 @@ func TestTextShowsLabel(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(out, "Label:"), "only the group with labels says one")
 	out = write(t, "text", Options{Lang: "fr"}, recs, nil)
 	assert.Contains(t, out, "  Étiquette : runbook-12")
+}
+
+func TestIsComplaint(t *testing.T) {
+	for ft, want := range map[string]bool{"abuse": true, "Fraud": true, "virus": true, "": true,
+		"auth-failure": false, "not-spam": false, "other": false, "opt-out": false} {
+		assert.Equal(t, want, IsComplaint(ft), ft)
+	}
 }

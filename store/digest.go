@@ -92,14 +92,15 @@ func (s *Store) Digest(opts DigestOptions) (*report.Digest, error) {
 	where, args := opts.scope()
 
 	// Messages by kind, and the unreadable ones.
-	rows, err := s.db.Query(`SELECT m.kind, m.error, (SELECT source_id FROM sources WHERE message_id = m.id ORDER BY seen_at, source_id LIMIT 1)
+	rows, err := s.db.Query(`SELECT m.kind, m.error, (SELECT source_id FROM sources WHERE message_id = m.id ORDER BY seen_at, source_id LIMIT 1),
+		CASE m.kind WHEN 'feedback' THEN coalesce((SELECT json_extract(record, '$.feedback_type') FROM records WHERE message_id = m.id ORDER BY idx LIMIT 1), '') ELSE '' END
 		FROM messages m WHERE `+where+` ORDER BY m.at, m.id`, args...)
 	if err != nil {
 		return nil, s.wrap("digest", err)
 	}
 	for rows.Next() {
-		var kind, msg, src string
-		if err := rows.Scan(&kind, &msg, &src); err != nil {
+		var kind, msg, src, feedbackType string
+		if err := rows.Scan(&kind, &msg, &src, &feedbackType); err != nil {
 			rows.Close()
 			return nil, s.wrap("digest", err)
 		}
@@ -109,7 +110,11 @@ func (s *Store) Digest(opts DigestOptions) (*report.Digest, error) {
 		case "dsn", "ndr":
 			t.Bounces++
 		case "feedback":
-			t.Complaints++
+			if report.IsComplaint(feedbackType) {
+				t.Complaints++
+			} else {
+				t.FeedbackReports++
+			}
 		case "auto-reply":
 			t.AutoReplies++
 		case "unreadable":

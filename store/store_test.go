@@ -432,6 +432,15 @@ func TestSuppressComplaints(t *testing.T) {
 		}
 		return strings.Join(names, " ")
 	}
+	// The digest counts the abuse reports as complaints, the not-spam one
+	// apart.
+	d, err := s.Digest(DigestOptions{From: t0.Add(-24 * time.Hour), To: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Totals.Complaints != 2 || d.Totals.FeedbackReports != 1 || d.Totals.Bounces != 1 {
+		t.Errorf("digest totals %+v", d.Totals)
+	}
 	// A complaint lists its reader; "not-spam" does not; a hard bounce
 	// keeps its own rule.
 	if got, want := list(SuppressOptions{}), "gone@example.org:hard reader@example.org:complaint"; got != want {

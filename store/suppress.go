@@ -157,7 +157,7 @@ func (s *Store) complainers(now time.Time, listed []Suppression) ([]Suppression,
 	q := `SELECT r.recipient, max(r.at), count(*) FROM records r JOIN messages m ON m.id = r.message_id
 		LEFT JOIN forgotten f ON f.address = r.recipient
 		WHERE m.kind = 'feedback' AND r.recipient != '' AND r.at <= ?
-		AND lower(coalesce(json_extract(r.record, '$.feedback_type'), '')) IN ('abuse', 'fraud', 'virus', '')
+		AND lower(coalesce(json_extract(r.record, '$.feedback_type'), '')) IN ('abuse', 'fraud', 'virus', '') -- report.IsComplaint
 		AND (f.address IS NULL OR r.stored_at > f.forgotten_at)
 		GROUP BY r.recipient`
 	rows, err := s.db.Query(q, now.Unix())
