@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // non-UTF-8 charsets
+	"github.com/emersion/go-message/textproto"
 )
 
 // Limits that keep a hostile message from costing much.
@@ -168,7 +169,7 @@ func walkEntity(ent *message.Entity, top []Field, rest []byte) *scan {
 		}
 	}()
 	if ent != nil {
-		s.walk(ent, 0)
+		s.walk(entityPart(ent), 0)
 	} else {
 		// go-message refused the header: read the body as plain text.
 		s.addText(rest)
@@ -308,7 +309,47 @@ func (s *scan) readBody(r io.Reader) ([]byte, error) {
 	return s.buf.Bytes(), err
 }
 
-func (s *scan) walk(e *message.Entity, depth int) {
+// part is a MIME part as the walk meets it: its header, and its body, as
+// it stands in the message or, for an entity go-message has read (decoded),
+// with its transfer encoding and charset decoded already. The body of a
+// part is decoded only when the walk reads it (see body): a part it skips
+// (an image, an HTML part after a text part) costs no decoder, and no
+// decoding at all when its charset reader reads ahead.
+type part struct {
+	h       message.Header
+	raw     io.Reader
+	decoded bool
+}
+
+// entityPart is the part of an entity go-message has read.
+func entityPart(e *message.Entity) part { return part{h: e.Header, raw: e.Body, decoded: true} }
+
+// body returns the part's body decoded, as message.New decodes it (see
+// decodedBody).
+func (p part) body() io.Reader {
+	if p.decoded {
+		return p.raw
+	}
+	return decodedBody(p.h, p.raw)
+}
+
+// multipart returns the reader of the parts of p, or nil when go-message
+// would not take p for a multipart (see Entity.MultipartReader): its parts
+// come as they stand, decoded only when read.
+func (p part) multipart(ct string) *textproto.MultipartReader {
+	if indexFold(ct, "multipart/") < 0 {
+		return nil // see maybeMultipart
+	}
+	mt, params, _ := p.h.ContentType()
+	if !strings.HasPrefix(mt, "multipart/") {
+		return nil
+	}
+	// The body of a multipart is never decoded (message.New), whether p
+	// is an entity or not.
+	return textproto.NewMultipartReader(p.raw, params["boundary"])
+}
+
+func (s *scan) walk(e part, depth int) {
 	if depth > maxDepth {
 		s.err = &Error{fmt.Sprintf("MIME parts nested deeper than %d levels", maxDepth)}
 		return
@@ -317,9 +358,9 @@ func (s *scan) walk(e *message.Entity, depth int) {
 	if s.parts > maxParts {
 		return
 	}
-	ct := e.Header.Get("Content-Type")
+	ct := e.h.Get("Content-Type")
 	mt := mediaTypeOf(ct)
-	if mr := e.MultipartReader(); mr != nil {
+	if mr := e.multipart(ct); mr != nil {
 		if mt == "multipart/report" {
 			s.reportType = "" // none decide looks for, unless read below
 			if mayNameReportType(ct) {
@@ -332,17 +373,17 @@ func (s *scan) walk(e *message.Entity, depth int) {
 			if err == io.EOF {
 				break
 			}
-			if p == nil || (err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err)) {
+			if err != nil {
 				if s.parts <= 1 && len(s.texts) == 0 {
 					s.err = &Error{fmt.Sprintf("multipart body: %v", err)}
 				}
 				break
 			}
-			s.walk(p, depth+1)
+			s.walk(part{h: message.Header{Header: p.Header}, raw: p}, depth+1)
 		}
 		if depth == 0 && s.parts <= 1 {
 			// A multipart whose parts could not be found: read what is there.
-			body, _ := s.readBody(e.Body)
+			body, _ := s.readBody(e.raw)
 			s.addText(body)
 		}
 		return
@@ -358,7 +399,7 @@ func (s *scan) walk(e *message.Entity, depth int) {
 		// its bytes).
 		return
 	}
-	body, err := s.readBody(e.Body)
+	body, err := s.readBody(e.body())
 	if err != nil && len(body) == 0 && !message.IsUnknownCharset(err) {
 		return
 	}
@@ -373,7 +414,7 @@ func (s *scan) walk(e *message.Entity, depth int) {
 			// read the report inside
 			inner := bytes.Clone(body)
 			if ent, err := message.Read(bytes.NewReader(inner)); ent != nil && (err == nil || message.IsUnknownCharset(err)) {
-				s.walk(ent, depth+1)
+				s.walk(entityPart(ent), depth+1)
 				return
 			}
 		}
