@@ -57,15 +57,13 @@ func Parse(data []byte) (*Bounce, error) {
 	var rest []byte
 	ent, top, rest, plain := readPlain(data)
 	if !plain {
-		var err error
-		ent, err = message.Read(bytes.NewReader(data))
-		if !readable(ent, err) {
-			ent = nil
-		}
+		ent = nil
+		e, err := message.Read(bytes.NewReader(data))
 		ok := false
-		if ent != nil {
+		if readable(e, err) {
+			ent = entityPart(e)
 			// the fields go-message has just read, rather than a second parse
-			top, rest, ok = topFields(data, &ent.Header)
+			top, rest, ok = topFields(data, &e.Header)
 		}
 		if !ok {
 			top, rest = readFields(data)
@@ -124,7 +122,7 @@ func walkMessage(data []byte, top []Field, rest []byte) *scan {
 // readEntity reads the message in data (normalized, see normalizeNewlines)
 // with go-message, or returns nil when go-message cannot read its header
 // (see readable).
-func readEntity(data []byte) *message.Entity {
+func readEntity(data []byte) *part {
 	if ent, _, _, ok := readPlain(data); ok {
 		return ent
 	}
@@ -132,22 +130,20 @@ func readEntity(data []byte) *message.Entity {
 	if !readable(ent, err) {
 		return nil
 	}
-	return ent
+	return entityPart(ent)
 }
 
 // readPlain is message.Read for a message whose header has the plain shape
-// plainHeader reads, without go-message's reading of the header. It returns
-// the header's fields and the body too, as readFields does. ok is false for
-// any other message.
-func readPlain(data []byte) (ent *message.Entity, top []Field, rest []byte, ok bool) {
+// plainHeader reads, without go-message's reading of the header: the
+// message as a part, its body decoded when read (part.body), as message.Read
+// decodes it. It returns the header's fields and the body too, as readFields
+// does. ok is false for any other message.
+func readPlain(data []byte) (ent *part, top []Field, rest []byte, ok bool) {
 	h, top, body, ok := plainHeader(data)
 	if !ok {
 		return nil, nil, nil, false
 	}
-	// message.New is what message.Read ends with; its only errors are
-	// an unknown charset or transfer encoding, which readable accepts.
-	ent, _ = message.New(h, bytes.NewReader(data[body:]))
-	return ent, top, data[body:], true
+	return &part{h: h, raw: bytes.NewReader(data[body:])}, top, data[body:], true
 }
 
 // readable reports whether go-message read a message's header well enough
@@ -158,7 +154,7 @@ func readable(ent *message.Entity, err error) bool {
 
 // walkEntity walks the message go-message read (ent), or, when it could not
 // (ent is nil), takes the body after the header (rest) as plain text.
-func walkEntity(ent *message.Entity, top []Field, rest []byte) *scan {
+func walkEntity(ent *part, top []Field, rest []byte) *scan {
 	s := &scan{top: top}
 	buf := bodyBufs.Get().(*bytes.Buffer)
 	s.buf = buf
@@ -169,7 +165,7 @@ func walkEntity(ent *message.Entity, top []Field, rest []byte) *scan {
 		}
 	}()
 	if ent != nil {
-		s.walk(entityPart(ent), 0)
+		s.walk(*ent, 0)
 	} else {
 		// go-message refused the header: read the body as plain text.
 		s.addText(rest)
@@ -246,20 +242,20 @@ func mayNameReportType(v string) bool {
 // when it does, its Content-Type, parsed or not (go-message keeps the raw
 // value when mime.ParseMediaType refuses it), holds "multipart/" in some
 // case.
-func maybeMultipart(ent *message.Entity) bool {
-	return indexFold(ent.Header.Get("Content-Type"), "multipart/") >= 0
+func maybeMultipart(ent *part) bool {
+	return indexFold(ent.h.Get("Content-Type"), "multipart/") >= 0
 }
 
 // firstPartMalformed reports whether the walk of ent would end at once
 // with a "malformed MIME header" error: ent is a multipart whose first part's
 // header go-message refuses. It reads that part: ent cannot be walked after.
-func firstPartMalformed(ent *message.Entity) bool {
-	mr := ent.MultipartReader()
+func firstPartMalformed(ent *part) bool {
+	mr := ent.multipart(ent.h.Get("Content-Type"))
 	if mr == nil {
 		return false
 	}
-	p, err := mr.NextPart()
-	if err == nil || err == io.EOF || p != nil && (message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
+	_, err := mr.NextPart()
+	if err == nil || err == io.EOF {
 		return false
 	}
 	return strings.Contains(fmt.Sprintf("multipart body: %v", err), "malformed MIME header")
@@ -314,7 +310,8 @@ func (s *scan) readBody(r io.Reader) ([]byte, error) {
 // with its transfer encoding and charset decoded already. The body of a
 // part is decoded only when the walk reads it (see body): a part it skips
 // (an image, an HTML part after a text part) costs no decoder, and no
-// decoding at all when its charset reader reads ahead.
+// decoding at all when its charset reader reads ahead. The message itself
+// is such a part when its header has the plain shape (readPlain).
 type part struct {
 	h       message.Header
 	raw     io.Reader
@@ -322,20 +319,21 @@ type part struct {
 }
 
 // entityPart is the part of an entity go-message has read.
-func entityPart(e *message.Entity) part { return part{h: e.Header, raw: e.Body, decoded: true} }
+func entityPart(e *message.Entity) *part { return &part{h: e.Header, raw: e.Body, decoded: true} }
 
 // body returns the part's body decoded, as message.New decodes it (see
-// decodedBody).
-func (p part) body() io.Reader {
+// decodedBody); ct is its Content-Type.
+func (p part) body(ct string) io.Reader {
 	if p.decoded {
 		return p.raw
 	}
-	return decodedBody(p.h, p.raw)
+	return decodedBody(p.h, ct, p.raw)
 }
 
-// multipart returns the reader of the parts of p, or nil when go-message
-// would not take p for a multipart (see Entity.MultipartReader): its parts
-// come as they stand, decoded only when read.
+// multipart returns the reader of the parts of p (whose Content-Type is
+// ct), or nil when go-message would not take p for a multipart (see
+// Entity.MultipartReader): its parts come as they stand, decoded only when
+// read.
 func (p part) multipart(ct string) *textproto.MultipartReader {
 	if indexFold(ct, "multipart/") < 0 {
 		return nil // see maybeMultipart
@@ -399,7 +397,7 @@ func (s *scan) walk(e part, depth int) {
 		// its bytes).
 		return
 	}
-	body, err := s.readBody(e.body())
+	body, err := s.readBody(e.body(ct))
 	if err != nil && len(body) == 0 && !message.IsUnknownCharset(err) {
 		return
 	}
@@ -414,7 +412,7 @@ func (s *scan) walk(e part, depth int) {
 			// read the report inside
 			inner := bytes.Clone(body)
 			if ent, err := message.Read(bytes.NewReader(inner)); ent != nil && (err == nil || message.IsUnknownCharset(err)) {
-				s.walk(entityPart(ent), depth+1)
+				s.walk(*entityPart(ent), depth+1)
 				return
 			}
 		}

@@ -7,18 +7,33 @@ import (
 	"github.com/emersion/go-message"
 )
 
-// decodedBody returns the body of a part with header h, raw as it stands,
-// decoded as message.New decodes it, quoted-printable with a qpReader. It
-// is never called for a multipart, whose body message.New leaves as it is.
-func decodedBody(h message.Header, raw io.Reader) io.Reader {
-	if strings.ToLower(h.Get("Content-Transfer-Encoding")) != "quoted-printable" {
-		// message.New's only errors are an unknown charset or transfer
-		// encoding: it then gives the body as it stands, which is read so.
+// decodedBody returns the body of a part with header h (and Content-Type
+// ct), raw as it stands, decoded as message.New decodes it, quoted-printable
+// with a qpReader. It is never called for a multipart, whose body
+// message.New leaves as it is. Unlike message.New, it parses the
+// Content-Type only when it has a charset parameter to read: message/
+// parts and most text parts have none.
+func decodedBody(h message.Header, ct string, raw io.Reader) io.Reader {
+	var body io.Reader
+	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		body = newQPReader(raw)
+	case "7bit", "8bit", "binary", "":
+		body = raw
+	default:
+		// base64, or an encoding go-message does not know: then the
+		// body as it stands, its error being the only one message.New
+		// gives with an unknown charset's, which the walk reads past
 		e, _ := message.New(h, raw)
 		return e.Body
 	}
-	// message.New, with the decoder of quoted-printable replaced
-	body := io.Reader(newQPReader(raw))
+	if indexFold(ct, "charset") < 0 {
+		// The parameters mime.ParseMediaType reads are named by ASCII
+		// tokens it lower-cases, "charset*0" and the like included:
+		// without "charset" in some case, there is none.
+		return body
+	}
+	// The rest of message.New: the charset of a text part.
 	mt, params, _ := h.ContentType()
 	if strings.HasPrefix(mt, "text/") {
 		if ch, ok := params["charset"]; ok {
