@@ -143,7 +143,7 @@ func readPlain(data []byte) (ent *part, top []Field, rest []byte, ok bool) {
 	if !ok {
 		return nil, nil, nil, false
 	}
-	return &part{h: h, raw: bytes.NewReader(data[body:])}, top, data[body:], true
+	return &part{h: h, raw: bytes.NewReader(data[body:]), data: data[body:]}, top, data[body:], true
 }
 
 // readable reports whether go-message read a message's header well enough
@@ -316,6 +316,10 @@ type part struct {
 	h       message.Header
 	raw     io.Reader
 	decoded bool
+	// data is the body as it stands when it is a slice of the message (the
+	// message itself and the parts splitMultipart finds), else nil: a
+	// multipart's parts are then split without go-message when they can be.
+	data []byte
 }
 
 // entityPart is the part of an entity go-message has read.
@@ -335,16 +339,23 @@ func (p part) body(ct string) io.Reader {
 // Entity.MultipartReader): its parts come as they stand, decoded only when
 // read.
 func (p part) multipart(ct string) *textproto.MultipartReader {
-	if indexFold(ct, "multipart/") < 0 {
-		return nil // see maybeMultipart
-	}
-	mt, params, _ := p.h.ContentType()
-	if !strings.HasPrefix(mt, "multipart/") {
+	boundary, ok := p.boundary(ct)
+	if !ok {
 		return nil
 	}
 	// The body of a multipart is never decoded (message.New), whether p
 	// is an entity or not.
-	return textproto.NewMultipartReader(p.raw, params["boundary"])
+	return textproto.NewMultipartReader(p.raw, boundary)
+}
+
+// boundary returns the boundary of p's parts (p's Content-Type is ct), and
+// whether go-message takes p for a multipart (see Entity.MultipartReader).
+func (p part) boundary(ct string) (string, bool) {
+	if indexFold(ct, "multipart/") < 0 {
+		return "", false // see maybeMultipart
+	}
+	mt, params, _ := p.h.ContentType()
+	return params["boundary"], strings.HasPrefix(mt, "multipart/")
 }
 
 func (s *scan) walk(e part, depth int) {
@@ -358,7 +369,7 @@ func (s *scan) walk(e part, depth int) {
 	}
 	ct := e.h.Get("Content-Type")
 	mt := mediaTypeOf(ct)
-	if mr := e.multipart(ct); mr != nil {
+	if boundary, ok := e.boundary(ct); ok {
 		if mt == "multipart/report" {
 			s.reportType = "" // none decide looks for, unless read below
 			if mayNameReportType(ct) {
@@ -366,6 +377,23 @@ func (s *scan) walk(e part, depth int) {
 				s.reportType = strings.ToLower(params["report-type"])
 			}
 		}
+		if e.data != nil {
+			if parts, ok := splitMultipart(e.data, boundary); ok {
+				for _, p := range parts {
+					np := part{h: p.h, raw: p.reader(), data: p.body}
+					if p.cut {
+						// go-message reads the parts of a multipart in it
+						// to that error, not to the end of the data
+						np.data = nil
+					}
+					s.walk(np, depth+1)
+				}
+				return // (never without a part, see splitMultipart)
+			}
+		}
+		// The body of a multipart is never decoded (message.New),
+		// whether e is an entity or not.
+		mr := textproto.NewMultipartReader(e.raw, boundary)
 		for {
 			p, err := mr.NextPart()
 			if err == io.EOF {
