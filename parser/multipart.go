@@ -3,8 +3,7 @@ package parser
 import (
 	"bytes"
 	"io"
-
-	"github.com/emersion/go-message"
+	"strings"
 )
 
 // A multipart held whole in memory (a slice of the message, which has no CR
@@ -27,12 +26,12 @@ const maxLineRead = 4096
 // shorter than the buffer. (RFC 2046 allows 70 characters.)
 const maxPlainBoundary = 1000
 
-// plainPart is a part splitMultipart found: its header as go-message reads
-// it (Content-Type and Content-Transfer-Encoding, see plainPartHeader) and
-// its body as it stands.
+// plainPart is a part splitMultipart found: the fields of its header that
+// go-message reads, as it gives them (see plainPartHeader), and its body
+// as it stands.
 type plainPart struct {
-	h    message.Header
-	body []byte
+	ct, cte string
+	body    []byte
 	// cut is set for a last part that the end of the message cuts short,
 	// before any boundary: go-message's reader gives its body, then
 	// io.ErrUnexpectedEOF rather than io.EOF (see reader).
@@ -95,12 +94,12 @@ func splitMultipart(b []byte, boundary string) (parts []plainPart, ok bool) {
 		}
 	}
 	for {
-		var h message.Header
+		var ct, cte string
 		if pos < len(b) && b[pos] == '\n' {
 			pos++ // no header: the empty header go-message reads then
 		} else {
 			var n int
-			if h, n, ok = plainPartHeader(b[pos:]); !ok {
+			if ct, cte, n, ok = plainPartHeader(b[pos:]); !ok {
 				return nil, false
 			}
 			pos += n
@@ -109,7 +108,7 @@ func splitMultipart(b []byte, boundary string) (parts []plainPart, ok bool) {
 		if !ok {
 			return nil, false
 		}
-		parts = append(parts, plainPart{h: h, body: b[pos : pos+end : pos+end], cut: cut})
+		parts = append(parts, plainPart{ct: ct, cte: cte, body: b[pos : pos+end : pos+end], cut: cut})
 		if cut {
 			// What is left, if anything, is no boundary line: the reading
 			// of the next part fails, which ends the walk of the parts.
@@ -230,13 +229,14 @@ func boundaryFollows(c byte) bool {
 
 // plainPartHeader is plainHeader for the header of a part, which go-message
 // reads the same way (textproto.ReadHeader): it takes the same headers, and
-// returns the same header and the length of the header, but not the fields,
-// which the walk never reads.
-func plainPartHeader(data []byte) (h message.Header, body int, ok bool) {
+// returns the length of the header and the values go-message's header
+// gives of its Content-Type and Content-Transfer-Encoding (Header.Get), but
+// not the fields, which the walk never reads.
+func plainPartHeader(data []byte) (ct, cte string, body int, ok bool) {
 	if len(data) == 0 || data[0] == ' ' || data[0] == '\t' {
-		return h, 0, false
+		return "", "", 0, false
 	}
-	var ct, cte []byte
+	var rawCT, rawCTE []byte
 	b := data
 	fields := 0
 	for len(b) > 0 {
@@ -263,22 +263,42 @@ func plainPartHeader(data []byte) (h message.Header, body int, ok bool) {
 		fields++
 		raw := data[start : len(data)-len(b)]
 		switch name := bytes.TrimSpace(line[:i]); {
-		case ct == nil && bytes.EqualFold(name, []byte("Content-Type")):
-			ct = raw
-		case cte == nil && bytes.EqualFold(name, []byte("Content-Transfer-Encoding")):
-			cte = raw
+		case rawCT == nil && bytes.EqualFold(name, []byte("Content-Type")):
+			rawCT = raw
+		case rawCTE == nil && bytes.EqualFold(name, []byte("Content-Transfer-Encoding")):
+			rawCTE = raw
 		}
 	}
 	body = len(data) - len(b)
 	if fields == 0 || body > maxPlainHeader || !bytes.HasSuffix(data[:body], blankLine) ||
 		bytes.IndexByte(data[:body], '\r') >= 0 {
-		return h, 0, false
+		return "", "", 0, false
 	}
-	if ct != nil {
-		h.AddRaw(ct)
+	return fieldValue(rawCT), fieldValue(rawCTE), body, true
+}
+
+// fieldValue is the value go-message's header gives of the field whose
+// lines are raw (Header.AddRaw): the text after the colon, each line
+// trimmed of spaces and tabs, the lines that hold some text joined by one
+// space. "" for no field.
+func fieldValue(raw []byte) string {
+	if raw == nil {
+		return ""
 	}
-	if cte != nil {
-		h.AddRaw(cte)
+	v := raw[bytes.IndexByte(raw, ':')+1:]
+	if i := bytes.IndexByte(v, '\n'); i < 0 || i == len(v)-1 {
+		// one line: no copy but the string
+		return string(bytes.Trim(bytes.TrimSuffix(v, []byte("\n")), " \t"))
 	}
-	return h, body, true
+	var b strings.Builder
+	b.Grow(len(v))
+	for _, line := range bytes.Split(v, []byte("\n")) {
+		if line = bytes.Trim(line, " \t"); len(line) > 0 {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.Write(line)
+		}
+	}
+	return b.String()
 }

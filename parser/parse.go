@@ -143,7 +143,8 @@ func readPlain(data []byte) (ent *part, top []Field, rest []byte, ok bool) {
 	if !ok {
 		return nil, nil, nil, false
 	}
-	return &part{h: h, raw: bytes.NewReader(data[body:]), data: data[body:]}, top, data[body:], true
+	return &part{ct: h.Get("Content-Type"), cte: h.Get("Content-Transfer-Encoding"), raw: bytes.NewReader(data[body:]), data: data[body:]},
+		top, data[body:], true
 }
 
 // readable reports whether go-message read a message's header well enough
@@ -243,14 +244,14 @@ func mayNameReportType(v string) bool {
 // value when mime.ParseMediaType refuses it), holds "multipart/" in some
 // case.
 func maybeMultipart(ent *part) bool {
-	return indexFold(ent.h.Get("Content-Type"), "multipart/") >= 0
+	return indexFold(ent.ct, "multipart/") >= 0
 }
 
 // firstPartMalformed reports whether the walk of ent would end at once
 // with a "malformed MIME header" error: ent is a multipart whose first part's
 // header go-message refuses. It reads that part: ent cannot be walked after.
 func firstPartMalformed(ent *part) bool {
-	mr := ent.multipart(ent.h.Get("Content-Type"))
+	mr := ent.multipart()
 	if mr == nil {
 		return false
 	}
@@ -313,7 +314,9 @@ func (s *scan) readBody(r io.Reader) ([]byte, error) {
 // decoding at all when its charset reader reads ahead. The message itself
 // is such a part when its header has the plain shape (readPlain).
 type part struct {
-	h       message.Header
+	// the fields of the header that go-message reads (message.New), as
+	// message.Header.Get gives them: the walk reads no other
+	ct, cte string
 	raw     io.Reader
 	decoded bool
 	// data is the body as it stands when it is a slice of the message (the
@@ -323,23 +326,30 @@ type part struct {
 }
 
 // entityPart is the part of an entity go-message has read.
-func entityPart(e *message.Entity) *part { return &part{h: e.Header, raw: e.Body, decoded: true} }
+func entityPart(e *message.Entity) *part {
+	return &part{ct: e.Header.Get("Content-Type"), cte: e.Header.Get("Content-Transfer-Encoding"), raw: e.Body, decoded: true}
+}
+
+// goMessagePart is a part go-message's multipart reader read.
+func goMessagePart(p *textproto.Part) part {
+	return part{ct: p.Header.Get("Content-Type"), cte: p.Header.Get("Content-Transfer-Encoding"), raw: p}
+}
 
 // body returns the part's body decoded, as message.New decodes it (see
-// decodedBody); ct is its Content-Type.
-func (p part) body(ct string) io.Reader {
+// decodedBody).
+func (p part) body() io.Reader {
 	if p.decoded {
 		return p.raw
 	}
-	return decodedBody(p.h, ct, p.raw)
+	return decodedBody(p.ct, p.cte, p.raw)
 }
 
-// multipart returns the reader of the parts of p (whose Content-Type is
-// ct), or nil when go-message would not take p for a multipart (see
+// multipart returns go-message's reader of the parts of p, or nil when
+// go-message would not take p for a multipart (see
 // Entity.MultipartReader): its parts come as they stand, decoded only when
 // read.
-func (p part) multipart(ct string) *textproto.MultipartReader {
-	boundary, ok := p.boundary(ct)
+func (p part) multipart() *textproto.MultipartReader {
+	boundary, ok := p.boundary()
 	if !ok {
 		return nil
 	}
@@ -348,14 +358,32 @@ func (p part) multipart(ct string) *textproto.MultipartReader {
 	return textproto.NewMultipartReader(p.raw, boundary)
 }
 
-// boundary returns the boundary of p's parts (p's Content-Type is ct), and
-// whether go-message takes p for a multipart (see Entity.MultipartReader).
-func (p part) boundary(ct string) (string, bool) {
-	if indexFold(ct, "multipart/") < 0 {
+// boundary returns the boundary of p's parts, and whether go-message takes
+// p for a multipart (see Entity.MultipartReader).
+func (p part) boundary() (string, bool) {
+	if indexFold(p.ct, "multipart/") < 0 {
 		return "", false // see maybeMultipart
 	}
-	mt, params, _ := p.h.ContentType()
+	mt, params := contentType(p.ct)
 	return params["boundary"], strings.HasPrefix(mt, "multipart/")
+}
+
+// contentType is message.Header.ContentType for a header whose
+// Content-Type is ct: the media type and the parameters, their encoded
+// words decoded (as decodeHeader does, go-message's way); the value as it
+// stands and no parameters when mime.ParseMediaType refuses it.
+func contentType(ct string) (string, map[string]string) {
+	if ct == "" {
+		return "text/plain", nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ct, nil
+	}
+	for k, v := range params {
+		params[k] = decodeHeader(v)
+	}
+	return mt, params
 }
 
 func (s *scan) walk(e part, depth int) {
@@ -367,9 +395,9 @@ func (s *scan) walk(e part, depth int) {
 	if s.parts > maxParts {
 		return
 	}
-	ct := e.h.Get("Content-Type")
+	ct := e.ct
 	mt := mediaTypeOf(ct)
-	if boundary, ok := e.boundary(ct); ok {
+	if boundary, ok := e.boundary(); ok {
 		if mt == "multipart/report" {
 			s.reportType = "" // none decide looks for, unless read below
 			if mayNameReportType(ct) {
@@ -380,7 +408,7 @@ func (s *scan) walk(e part, depth int) {
 		if e.data != nil {
 			if parts, ok := splitMultipart(e.data, boundary); ok {
 				for _, p := range parts {
-					np := part{h: p.h, raw: p.reader(), data: p.body}
+					np := part{ct: p.ct, cte: p.cte, raw: p.reader(), data: p.body}
 					if p.cut {
 						// go-message reads the parts of a multipart in it
 						// to that error, not to the end of the data
@@ -405,7 +433,7 @@ func (s *scan) walk(e part, depth int) {
 				}
 				break
 			}
-			s.walk(part{h: message.Header{Header: p.Header}, raw: p}, depth+1)
+			s.walk(goMessagePart(p), depth+1)
 		}
 		if depth == 0 && s.parts <= 1 {
 			// A multipart whose parts could not be found: read what is there.
@@ -425,7 +453,7 @@ func (s *scan) walk(e part, depth int) {
 		// its bytes).
 		return
 	}
-	body, err := s.readBody(e.body(ct))
+	body, err := s.readBody(e.body())
 	if err != nil && len(body) == 0 && !message.IsUnknownCharset(err) {
 		return
 	}

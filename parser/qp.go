@@ -7,15 +7,15 @@ import (
 	"github.com/emersion/go-message"
 )
 
-// decodedBody returns the body of a part with header h (and Content-Type
-// ct), raw as it stands, decoded as message.New decodes it, quoted-printable
-// with a qpReader. It is never called for a multipart, whose body
-// message.New leaves as it is. Unlike message.New, it parses the
-// Content-Type only when it has a charset parameter to read: message/
-// parts and most text parts have none.
-func decodedBody(h message.Header, ct string, raw io.Reader) io.Reader {
+// decodedBody returns the body of a part whose Content-Type and
+// Content-Transfer-Encoding are ct and cte, raw as it stands, decoded as
+// message.New decodes it, quoted-printable with a qpReader. It is never
+// called for a multipart, whose body message.New leaves as it is. Unlike
+// message.New, it parses the Content-Type only when it has a charset
+// parameter to read: message/ parts and most text parts have none.
+func decodedBody(ct, cte string, raw io.Reader) io.Reader {
 	var body io.Reader
-	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
+	switch strings.ToLower(cte) {
 	case "quoted-printable":
 		body = newQPReader(raw)
 	case "7bit", "8bit", "binary", "":
@@ -23,7 +23,11 @@ func decodedBody(h message.Header, ct string, raw io.Reader) io.Reader {
 	default:
 		// base64, or an encoding go-message does not know: then the
 		// body as it stands, its error being the only one message.New
-		// gives with an unknown charset's, which the walk reads past
+		// gives with an unknown charset's, which the walk reads past.
+		// message.New reads these two fields only.
+		var h message.Header
+		h.Set("Content-Type", ct)
+		h.Set("Content-Transfer-Encoding", cte)
 		e, _ := message.New(h, raw)
 		return e.Body
 	}
@@ -34,7 +38,7 @@ func decodedBody(h message.Header, ct string, raw io.Reader) io.Reader {
 		return body
 	}
 	// The rest of message.New: the charset of a text part.
-	mt, params, _ := h.ContentType()
+	mt, params := contentType(ct)
 	if strings.HasPrefix(mt, "text/") {
 		if ch, ok := params["charset"]; ok {
 			// go-message's charsetReader: UTF-8 and US-ASCII as they are,
