@@ -306,18 +306,19 @@ const maxPlainHeader = 256 << 10
 // the header into a map, through a 4 KiB bufio.Reader, while only two of them
 // are ever read from it (Content-Type and Content-Transfer-Encoding, by
 // message.New and the walk), and the parser reads the header itself anyway.
-// It returns a header holding those two fields as go-message gives them (the
-// first of each, folded lines joined by one space), the fields as readFields
-// reads them, and where the body begins.
+// It returns the values of those two fields as go-message's header gives
+// them (the first of each, folded lines joined by one space, see
+// fieldValue), the fields as readFields reads them, and where the body
+// begins.
 //
 // ok is false unless the header has the plain shape of nearly every message,
 // on which go-message and readFields agree line for line: no CR (the data went
 // through normalizeNewlines), a first line that is a field, each line a
 // field readFields takes or a continuation line with some text, and an
 // empty line at the end. Anything else must be read by message.Read.
-func plainHeader(data []byte) (h message.Header, fs []Field, body int, ok bool) {
+func plainHeader(data []byte) (ct, cte string, fs []Field, body int, ok bool) {
 	if len(data) == 0 || data[0] == ' ' || data[0] == '\t' {
-		return h, nil, 0, false
+		return "", "", nil, 0, false
 	}
 	var mf mimeFields
 	fs, rest := readFieldsRaw(data, &mf)
@@ -328,14 +329,7 @@ func plainHeader(data []byte) (h message.Header, fs []Field, body int, ok bool) 
 	body = len(data) - len(rest)
 	if len(fs) == 0 || body > maxPlainHeader || !bytes.HasSuffix(data[:body], blankLine) ||
 		bytes.IndexByte(data[:body], '\r') >= 0 {
-		return h, nil, 0, false
+		return "", "", nil, 0, false
 	}
-	// AddRaw trims and joins the value as go-message's header reading does.
-	if mf.ct != nil {
-		h.AddRaw(mf.ct)
-	}
-	if mf.cte != nil {
-		h.AddRaw(mf.cte)
-	}
-	return h, fs, body, true
+	return fieldValue(mf.ct), fieldValue(mf.cte), fs, body, true
 }

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -201,10 +202,17 @@ func TestPlainPartHeaderAsPlainHeader(t *testing.T) {
 	) {
 		for i := 0; i <= len(s); i++ {
 			data := []byte(s[i:])
-			h, _, body1, ok1 := plainHeader(data)
-			ct, cte, body2, ok2 := plainPartHeader(data)
-			if ok1 != ok2 || body1 != body2 || ok1 && (ct != h.Get("Content-Type") || cte != h.Get("Content-Transfer-Encoding")) {
+			ct1, cte1, _, body1, ok1 := plainHeader(data)
+			ct2, cte2, body2, ok2 := plainPartHeader(data)
+			if ok1 != ok2 || body1 != body2 || ct1 != ct2 || cte1 != cte2 {
 				t.Fatalf("%q: plainHeader %v %d, plainPartHeader %v %d", data, ok1, body1, ok2, body2)
+			}
+			if ok1 {
+				// go-message's reading of the header, in a multipart
+				gh, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(data)))
+				if err != nil || ct1 != gh.Get("Content-Type") || cte1 != gh.Get("Content-Transfer-Encoding") {
+					t.Fatalf("%q: %q %q, go-message %q %q (%v)", data, ct1, cte1, gh.Get("Content-Type"), gh.Get("Content-Transfer-Encoding"), err)
+				}
 			}
 		}
 	}

@@ -139,12 +139,11 @@ func readEntity(data []byte) *part {
 // decodes it. It returns the header's fields and the body too, as readFields
 // does. ok is false for any other message.
 func readPlain(data []byte) (ent *part, top []Field, rest []byte, ok bool) {
-	h, top, body, ok := plainHeader(data)
+	ct, cte, top, body, ok := plainHeader(data)
 	if !ok {
 		return nil, nil, nil, false
 	}
-	return &part{ct: h.Get("Content-Type"), cte: h.Get("Content-Transfer-Encoding"), raw: bytes.NewReader(data[body:]), data: data[body:]},
-		top, data[body:], true
+	return &part{ct: ct, cte: cte, raw: bytes.NewReader(data[body:]), data: data[body:]}, top, data[body:], true
 }
 
 // readable reports whether go-message read a message's header well enough

@@ -17,7 +17,7 @@ import (
 // body, and that readFields ends the header where they do.
 func samePlainHeader(t *testing.T, data []byte) {
 	t.Helper()
-	h, pfs, body, ok := plainHeader(data)
+	ct, cte, pfs, body, ok := plainHeader(data)
 	if !ok {
 		return
 	}
@@ -31,8 +31,8 @@ func samePlainHeader(t *testing.T, data []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"Content-Type", "Content-Transfer-Encoding"} {
-		if got, want := h.Get(k), gh.Get(k); got != want {
+	for k, got := range map[string]string{"Content-Type": ct, "Content-Transfer-Encoding": cte} {
+		if want := gh.Get(k); got != want {
 			t.Fatalf("%s: %q, go-message %q", k, got, want)
 		}
 	}
@@ -84,7 +84,7 @@ func TestPlainHeader(t *testing.T) {
 	for _, c := range cases {
 		samePlainHeader(t, normalizeNewlines([]byte(c)))
 	}
-	if _, _, _, ok := plainHeader([]byte("From: a@b\n \nSubject: x\n\nbody")); ok {
+	if _, _, _, _, ok := plainHeader([]byte("From: a@b\n \nSubject: x\n\nbody")); ok {
 		t.Error("a blank continuation line read as plain")
 	}
 	var paths []string
@@ -99,7 +99,7 @@ func TestPlainHeader(t *testing.T) {
 			continue
 		}
 		data = skipEnvelopeLine(normalizeNewlines(data))
-		if _, _, _, ok := plainHeader(data); ok {
+		if _, _, _, _, ok := plainHeader(data); ok {
 			plain++
 		}
 		samePlainHeader(t, data)
