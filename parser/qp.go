@@ -9,7 +9,8 @@ import (
 
 // decodedBody returns the body of a part whose Content-Type and
 // Content-Transfer-Encoding are ct and cte, raw as it stands, decoded as
-// message.New decodes it, quoted-printable with a qpReader. It is never
+// message.New decodes it, but quoted-printable by decodeQP (which goes on
+// past what it cannot decode). It is never
 // called for a multipart, whose body message.New leaves as it is. Unlike
 // message.New, it parses the Content-Type only when it has a charset
 // parameter to read: message/ parts and most text parts have none.
