@@ -494,6 +494,7 @@ var autoReplySubjects = []string{
 	"resposta automática", "ausente", "автоответ", "автоматический ответ", "нет на месте", "в отпуске",
 	"自動返信", "自動応答", "不在", "自动回复", "自動回覆",
 	"automatiskt svar", "automatisk svar", "autosvar", "automaattinen vastaus", "automatisch antwoord", "afwezig",
+	"frånvaro", "fravær", "poissaolo", "nieobecność", "nepřítomnost",
 	"autoodpowiedź", "automatyczna odpowiedź", "automatická odpověď", "automatická odpoveď", "otomatik yanıt",
 	"otomatik cevap", "automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "자동 회신", "자동 응답", "부재중",
 	"fora do escritório", "trả lời tự động", "balasan otomatis",
