@@ -393,7 +393,8 @@ func TestReplyCodeFromTranscript(t *testing.T) {
 func TestAutoReplySubjects(t *testing.T) {
 	for _, subj := range []string{"Автоматический ответ: Привет", "Automatische Antwort: Angebot", "Respuesta automática: Hola", "自动回复: 你好",
 		"Automatiskt svar: Offert", "Automatisch antwoord: Offerte", "Autoodpowiedź: Oferta", "Automatická odpověď: Nabídka",
-		"Otomatik yanıt: Teklif", "Automaattinen vastaus: Tarjous"} {
+		"Otomatik yanıt: Teklif", "Automaattinen vastaus: Tarjous", "Frånvaro: Offert", "Fravær: Tilbud", "Poissaolo: Tarjous",
+		"Nieobecność: Oferta", "Nepřítomnost: Nabídka"} {
 		assert.True(t, isAutoReply(nil, subj), subj)
 	}
 	assert.False(t, isAutoReply(nil, "Quarterly report"))
@@ -667,4 +668,68 @@ func TestManyRecipientsInFreeText(t *testing.T) {
 	require.Len(t, b.Recipients, n)
 	assert.Equal(t, "user2999@example.org", b.Recipients[n-1].Address)
 	assert.Equal(t, "5.1.1", b.Recipients[n-1].Status)
+}
+
+// An Office 365 report whose delivery-status part has header values folded
+// onto the next line without the leading white space: the part, and the
+// returned message after it, are still read.
+func TestLostFoldInPartHeader(t *testing.T) {
+	data := msg(
+		"From: postmaster@outlook.com",
+		"To: alice@example.com",
+		"Subject: Undeliverable: hello",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/report; report-type=delivery-status; boundary="b1"`,
+		"",
+		"--b1",
+		"Content-Type: text/plain",
+		"",
+		"Delivery has failed to these recipients or groups.",
+		"",
+		"--b1",
+		"Content-Type: message/delivery-status",
+		"X-Microsoft-Exchange-Diagnostics:",
+		"1;SLXP216MB0381;27:EqSq7730xZ",
+		"X-Message-Info:",
+		"5vMbyqxGkdfb86Tqlvb+ooiaK4miofpE0==",
+		"2vMbyqxGkdfb86Tqlvb+ooiaK4miofpE0==",
+		"",
+		"Reporting-MTA: dns;mx.outlook.example",
+		"",
+		"Final-Recipient: rfc822;bob@example.net",
+		"Action: failed",
+		"Status: 5.4.316",
+		"Diagnostic-Code: smtp;550 5.4.316 Message expired, connection refused",
+		"",
+		"--b1",
+		"Content-Type: message/rfc822",
+		"",
+		"From: alice@example.com",
+		"To: bob@example.net",
+		"Subject: hello",
+		"Message-ID: <hello-1@example.com>",
+		"",
+		"hi",
+		"--b1--",
+	)
+	b, err := Parse(data)
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 1)
+	r := b.Recipients[0]
+	assert.Equal(t, "bob@example.net", r.Address)
+	assert.Equal(t, "5.4.316", r.Status)
+	assert.Equal(t, "550", r.ReplyCode)
+	assert.Equal(t, "mx.outlook.example", r.ReportingMTA)
+	assert.Equal(t, "hello-1@example.com", b.Original.MessageID, "the part after the mended one is read")
+}
+
+func TestRefoldLostValues(t *testing.T) {
+	in := "pre\n--b\nA:\nvalue\nmore\nB: x\nno colon here\n\nbody line\nwithout colon\n--b--\n"
+	got, changed := refoldLostValues([]byte(in), "b")
+	assert.True(t, changed)
+	// only the lines right after the empty field are mended
+	assert.Equal(t, "pre\n--b\nA:\n value\n more\nB: x\nno colon here\n\nbody line\nwithout colon\n--b--\n", string(got))
+	same, changed := refoldLostValues([]byte("--b\nA: 1\n\nbody\n--b--\n"), "b")
+	assert.False(t, changed)
+	assert.Equal(t, "--b\nA: 1\n\nbody\n--b--\n", string(same))
 }

@@ -302,3 +302,52 @@ func fieldValue(raw []byte) string {
 	}
 	return b.String()
 }
+
+// refoldLostValues mends the part headers of the multipart b (boundary
+// given) where a field's value was folded onto the next line and the white
+// space that marks that line as a continuation was lost:
+//
+//	X-Message-Info:
+//	5vMbyqxGkdfb86Tqlvb+ooiaK4miofpE0==
+//
+// (seen in Office 365 reports). The bare line, which has no colon, makes
+// the header unreadable and the part, with every part after it, would be
+// lost; indented, it is the value of the empty field above it. Only such
+// lines, right after a field with an empty value, are mended. changed is
+// false, and b returned as it is, when there is none.
+func refoldLostValues(b []byte, boundary string) (fixed []byte, changed bool) {
+	dash := []byte("--" + boundary)
+	var out []byte
+	inHeader, emptyField := false, false
+	last := 0 // b[:last] is in out, or would be
+	for pos := 0; pos < len(b); {
+		end := pos + bytes.IndexByte(b[pos:], '\n') + 1
+		if end <= pos {
+			end = len(b)
+		}
+		line := bytes.TrimRight(b[pos:end], "\r\n")
+		switch {
+		case bytes.HasPrefix(line, dash):
+			inHeader, emptyField = true, false
+		case !inHeader:
+		case len(bytes.TrimSpace(line)) == 0:
+			inHeader = false
+		case line[0] == ' ' || line[0] == '\t':
+			emptyField = false
+		case bytes.IndexByte(line, ':') < 0:
+			if emptyField {
+				// (and the lines after it, while they have no colon)
+				out = append(append(out, b[last:pos]...), ' ')
+				last = pos
+			}
+		default:
+			i := bytes.IndexByte(line, ':')
+			emptyField = len(bytes.TrimSpace(line[i+1:])) == 0
+		}
+		pos = end
+	}
+	if out == nil {
+		return b, false
+	}
+	return append(out, b[last:]...), true
+}

@@ -405,7 +405,14 @@ func (s *scan) walk(e part, depth int) {
 			}
 		}
 		if e.data != nil {
-			if parts, ok := splitMultipart(e.data, boundary); ok {
+			parts, ok := splitMultipart(e.data, boundary)
+			if !ok {
+				if fixed, changed := refoldLostValues(e.data, boundary); changed {
+					e.data, e.raw = fixed, bytes.NewReader(fixed)
+					parts, ok = splitMultipart(fixed, boundary)
+				}
+			}
+			if ok {
 				for _, p := range parts {
 					np := part{ct: p.ct, cte: p.cte, raw: p.reader(), data: p.body}
 					if p.cut {
