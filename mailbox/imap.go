@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -158,13 +159,14 @@ type IMAPSource struct {
 	batch int // messages left in the running fetch
 	read  int
 
-	mu       sync.Mutex
-	outcomes map[imap.UID]Outcome
-	lastDone imap.UID // every selected UID up to this one has an outcome
-	doneIdx  int      // index in uids of the next outcome expected
-	prev     IMAPState
-	hasPrev  bool
-	inDoubt  []InDoubtMove // moves of this run cut off, saved by Finish
+	mu        sync.Mutex
+	mailboxID string // URL.MailboxID(uidValidity), made once: ids are made and matched per message
+	outcomes  map[imap.UID]Outcome
+	lastDone  imap.UID // every selected UID up to this one has an outcome
+	doneIdx   int      // index in uids of the next outcome expected
+	prev      IMAPState
+	hasPrev   bool
+	inDoubt   []InDoubtMove // moves of this run cut off, saved by Finish
 
 	newMail chan struct{}
 	from    imap.UID // lowest UID a rescan selects
@@ -405,6 +407,7 @@ func (s *IMAPSource) connect(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.uidValidity = sel.UIDValidity
+	s.mailboxID = s.URL.MailboxID(sel.UIDValidity)
 	s.mu.Unlock()
 	return nil
 }
@@ -631,14 +634,14 @@ func (s *IMAPSource) nextFetched() (*Message, error) {
 		if s.opts.Progress != nil {
 			s.opts.Progress(s.read, len(s.uids))
 		}
-		id := s.URL.MessageID(s.uidValidity, uint32(uid))
+		id := s.mailboxID + ";UID=" + strconv.FormatUint(uint64(uid), 10) // URL.MessageID
 		if readErr != nil {
 			if errors.Is(readErr, ErrTooLarge) {
 				return nil, &Error{ID: id, Err: readErr}
 			}
 			return nil, s.fail("UID FETCH", readErr)
 		}
-		return &Message{ID: id, Path: s.URL.MailboxID(s.uidValidity), Data: data}, nil
+		return &Message{ID: id, Path: s.mailboxID, Data: data}, nil
 	}
 }
 
@@ -683,9 +686,9 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 // Owns reports whether a message id was made by this source.
 func (s *IMAPSource) Owns(id string) bool {
 	s.mu.Lock()
-	v := s.uidValidity
+	p := s.mailboxID
 	s.mu.Unlock()
-	return v != 0 && strings.HasPrefix(id, s.URL.MailboxID(v)+";UID=")
+	return p != "" && strings.HasPrefix(id, p) && strings.HasPrefix(id[len(p):], ";UID=")
 }
 
 // Done records the outcome of the message with this id (ids of other
