@@ -159,9 +159,13 @@ func TestTallyKeepsAutoRepliesAndComplaintsApart(t *testing.T) {
 	tl.Add(&Result{Records: []report.Record{{Kind: "feedback", Reason: "feedback", FeedbackType: "abuse"}}})
 	// A DMARC failure report is feedback, not a complaint.
 	tl.Add(&Result{Records: []report.Record{{Kind: "feedback", Reason: "feedback", FeedbackType: "auth-failure"}}})
+	// A report of successful delivery is no bounce; one that also reports
+	// a failure is.
+	tl.Add(&Result{Records: []report.Record{{Kind: "dsn", Reason: "delivered"}, {Kind: "dsn", Reason: "delivered"}}})
+	tl.Add(&Result{Records: []report.Record{{Kind: "dsn", Reason: "delivered"}, {Kind: "dsn", Reason: "mailboxfull"}}})
 	tl.Add(&Result{})
 	s := tl.Summary
-	if s.Messages != 5 || s.Bounces != 1 || s.AutoReplies != 1 || s.Complaints != 1 || s.FeedbackReports != 1 || s.NotBounces != 1 || s.Recipients != 4 {
+	if s.Messages != 7 || s.Bounces != 2 || s.DeliveryReports != 1 || s.AutoReplies != 1 || s.Complaints != 1 || s.FeedbackReports != 1 || s.NotBounces != 1 || s.Recipients != 8 {
 		t.Errorf("summary %+v", s)
 	}
 }

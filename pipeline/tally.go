@@ -32,7 +32,11 @@ func (t *Tally) Add(r *Result) {
 				s.FeedbackReports++
 			}
 		default:
-			s.Bounces++
+			if report.IsDeliveryReport(r.Records) {
+				s.DeliveryReports++
+			} else {
+				s.Bounces++
+			}
 		}
 		for i := range r.Records {
 			s.Recipients++

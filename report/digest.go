@@ -54,6 +54,9 @@ type DigestTotals struct {
 	Soft        int `json:"soft"`
 	AutoReplies int `json:"auto_replies"`
 	Complaints  int `json:"complaints"`
+	// DeliveryReports are reports of successful delivery only (see
+	// IsDeliveryReport).
+	DeliveryReports int `json:"delivery_reports"`
 	// FeedbackReports are ARF reports that are not complaints (see
 	// IsComplaint).
 	FeedbackReports int `json:"feedback_reports"`

@@ -14,6 +14,7 @@ var digestFR = map[string]string{
 	"Soft (recipients)":      "Temporaires (destinataires)",
 	"Auto-replies":           "Réponses automatiques",
 	"Complaints":             "Plaintes",
+	"Delivery reports":       "Avis de remise",
 	"Other feedback reports": "Autres rapports ARF",
 	"Not bounces":            "Autres messages",
 	"Unreadable":             "Illisibles",

@@ -75,6 +75,7 @@ func (d *Digest) sections() []section {
 	out = append(out, section{ID: SectionTotals, Title: tr("Totals"), Cols: d.trs("", "count"), Rows: append(rows, [][]string{
 		{read, itoa(t.Messages)},
 		{tr("Bounces"), itoa(t.Bounces)},
+		{tr("Delivery reports"), itoa(t.DeliveryReports)},
 		{tr("Hard (recipients)"), itoa(t.Hard)},
 		{tr("Soft (recipients)"), itoa(t.Soft)},
 		{tr("Auto-replies"), itoa(t.AutoReplies)},

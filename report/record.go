@@ -46,10 +46,12 @@ type Explain struct {
 }
 
 // Summary counts what a run read. Messages is the sum of Bounces,
-// AutoReplies, Complaints, FeedbackReports, NotBounces and Unreadable.
+// DeliveryReports, AutoReplies, Complaints, FeedbackReports, NotBounces and
+// Unreadable.
 type Summary struct {
 	Messages        int            `json:"messages"`
 	Bounces         int            `json:"bounces"`
+	DeliveryReports int            `json:"delivery_reports"` // reports of successful delivery only (see IsDeliveryReport)
 	AutoReplies     int            `json:"auto_replies"`     // RFC 3834 automatic and out-of-office replies
 	Complaints      int            `json:"complaints"`       // ARF reports of a complaint (see IsComplaint)
 	FeedbackReports int            `json:"feedback_reports"` // the other ARF reports
@@ -71,4 +73,16 @@ func IsComplaint(feedbackType string) bool {
 		return true
 	}
 	return false
+}
+
+// IsDeliveryReport reports whether the records of one message all say the
+// message was delivered (a DSN asked for with NOTIFY=SUCCESS, RFC 3461):
+// such a report is not a bounce.
+func IsDeliveryReport(recs []Record) bool {
+	for i := range recs {
+		if recs[i].Reason != "delivered" {
+			return false
+		}
+	}
+	return len(recs) > 0
 }

@@ -38,7 +38,7 @@ var notFailures = map[string]bool{"delivered": true, "vacation": true, "feedback
 // labels are the words of the text report in one language.
 type labels struct {
 	summary, messages, bounces, notBounces, unreadable, recipients, byReason string
-	autoReplies, complaints, feedback                                        string
+	autoReplies, complaints, feedback, delivered                             string
 	recipientsN                                                              func(n int) string
 	hard, soft, mixed, notFailure                                            string
 	sides                                                                    map[string]string
@@ -57,6 +57,7 @@ var labelsEN = labels{
 	bounces:     "Bounces",
 	autoReplies: "Auto-replies",
 	complaints:  "Complaints",
+	delivered:   "Delivery reports",
 	feedback:    "Other feedback reports",
 	notBounces:  "Not bounces",
 	unreadable:  "Unreadable",
@@ -87,6 +88,7 @@ var labelsFR = labels{
 	bounces:     "Rebonds",
 	autoReplies: "Réponses automatiques",
 	complaints:  "Plaintes",
+	delivered:   "Avis de remise",
 	feedback:    "Autres rapports ARF",
 	notBounces:  "Autres messages",
 	unreadable:  "Illisibles",
@@ -266,8 +268,12 @@ func (t *textWriter) writeSummary(w io.Writer, s *Summary) {
 		{indent + l.messages, s.Messages},
 		{indent + l.bounces, s.Bounces},
 	}
-	// Auto-replies, complaints and other feedback only when there are some: most runs
+	// Delivery reports, auto-replies, complaints and other feedback only
+	// when there are some: most runs
 	// have none.
+	if s.DeliveryReports > 0 {
+		lines = append(lines, line{indent + l.delivered, s.DeliveryReports})
+	}
 	if s.AutoReplies > 0 {
 		lines = append(lines, line{indent + l.autoReplies, s.AutoReplies})
 	}

@@ -235,18 +235,20 @@ no bounces found
 }
 
 func TestTextSummaryAutoRepliesAndComplaints(t *testing.T) {
-	s := &Summary{Messages: 5, Bounces: 1, AutoReplies: 2, Complaints: 1, FeedbackReports: 1, Recipients: 5,
+	s := &Summary{Messages: 6, Bounces: 1, DeliveryReports: 1, AutoReplies: 2, Complaints: 1, FeedbackReports: 1, Recipients: 6,
 		ByReason: map[string]int{"userunknown": 1, "vacation": 3, "feedback": 2}}
 	out := write(t, "text", Options{}, nil, s)
 	assert.Regexp(t, `(?m)^  Auto-replies +2$`, out)
 	assert.Regexp(t, `(?m)^  Complaints +1$`, out)
 	assert.Regexp(t, `(?m)^  Other feedback reports +1$`, out)
+	assert.Regexp(t, `(?m)^  Delivery reports +1$`, out)
 	assert.Regexp(t, `(?m)^  Recipients by reason$\n^    vacation +3$`, out)
 	// none of either: the lines are left out
 	out = write(t, "text", Options{}, nil, &Summary{Messages: 1, Bounces: 1, Recipients: 1, ByReason: map[string]int{"userunknown": 1}})
 	assert.NotContains(t, out, "Auto-replies")
 	assert.NotContains(t, out, "Complaints")
 	assert.NotContains(t, out, "feedback reports")
+	assert.NotContains(t, out, "Delivery reports")
 }
 
 // A rule's label shows under its group's heading.

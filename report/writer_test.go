@@ -143,7 +143,7 @@ func TestJSONEmpty(t *testing.T) {
 	var doc map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	assert.JSONEq(t, `[]`, string(doc["records"]), "records is an empty list, not null")
-	assert.JSONEq(t, `{"messages":0,"bounces":0,"auto_replies":0,"complaints":0,"feedback_reports":0,"not_bounces":0,"unreadable":0,"recipients":0,"by_reason":{}}`,
+	assert.JSONEq(t, `{"messages":0,"bounces":0,"delivery_reports":0,"auto_replies":0,"complaints":0,"feedback_reports":0,"not_bounces":0,"unreadable":0,"recipients":0,"by_reason":{}}`,
 		string(doc["summary"]))
 }
 

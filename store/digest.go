@@ -93,14 +93,17 @@ func (s *Store) Digest(opts DigestOptions) (*report.Digest, error) {
 
 	// Messages by kind, and the unreadable ones.
 	rows, err := s.db.Query(`SELECT m.kind, m.error, (SELECT source_id FROM sources WHERE message_id = m.id ORDER BY seen_at, source_id LIMIT 1),
-		CASE m.kind WHEN 'feedback' THEN coalesce((SELECT json_extract(record, '$.feedback_type') FROM records WHERE message_id = m.id ORDER BY idx LIMIT 1), '') ELSE '' END
+		CASE m.kind WHEN 'feedback' THEN coalesce((SELECT json_extract(record, '$.feedback_type') FROM records WHERE message_id = m.id ORDER BY idx LIMIT 1), '') ELSE '' END,
+		m.kind IN ('dsn', 'ndr') AND EXISTS (SELECT 1 FROM records WHERE message_id = m.id)
+			AND NOT EXISTS (SELECT 1 FROM records WHERE message_id = m.id AND reason != 'delivered') -- report.IsDeliveryReport
 		FROM messages m WHERE `+where+` ORDER BY m.at, m.id`, args...)
 	if err != nil {
 		return nil, s.wrap("digest", err)
 	}
 	for rows.Next() {
 		var kind, msg, src, feedbackType string
-		if err := rows.Scan(&kind, &msg, &src, &feedbackType); err != nil {
+		var delivered bool
+		if err := rows.Scan(&kind, &msg, &src, &feedbackType, &delivered); err != nil {
 			rows.Close()
 			return nil, s.wrap("digest", err)
 		}
@@ -108,7 +111,11 @@ func (s *Store) Digest(opts DigestOptions) (*report.Digest, error) {
 		t.Messages++
 		switch kind {
 		case "dsn", "ndr":
-			t.Bounces++
+			if delivered {
+				t.DeliveryReports++
+			} else {
+				t.Bounces++
+			}
 		case "feedback":
 			if report.IsComplaint(feedbackType) {
 				t.Complaints++

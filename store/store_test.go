@@ -420,6 +420,10 @@ func TestSuppressComplaints(t *testing.T) {
 	if _, err := run.Add(msg("d", "d@mx", t0.Add(-time.Hour), hard("gone@example.org"))); err != nil {
 		t.Fatal(err)
 	}
+	// a report of successful delivery
+	if _, err := run.Add(msg("e", "e@mx", t0.Add(-time.Hour), report.Record{Recipient: "ok@example.org", Reason: "delivered", Action: "delivered", Kind: "dsn"})); err != nil {
+		t.Fatal(err)
+	}
 	run.Finish()
 	list := func(opts SuppressOptions) string {
 		got, err := s.Suppressions(opts)
@@ -433,12 +437,12 @@ func TestSuppressComplaints(t *testing.T) {
 		return strings.Join(names, " ")
 	}
 	// The digest counts the abuse reports as complaints, the not-spam one
-	// apart.
+	// apart, and the delivery report apart from the bounce.
 	d, err := s.Digest(DigestOptions{From: t0.Add(-24 * time.Hour), To: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Totals.Complaints != 2 || d.Totals.FeedbackReports != 1 || d.Totals.Bounces != 1 {
+	if d.Totals.Complaints != 2 || d.Totals.FeedbackReports != 1 || d.Totals.Bounces != 1 || d.Totals.DeliveryReports != 1 {
 		t.Errorf("digest totals %+v", d.Totals)
 	}
 	// A complaint lists its reader; "not-spam" does not; a hard bounce
