@@ -29,6 +29,9 @@ type index struct {
 type entry struct {
 	rule            *Rule
 	any, also, none []int32
+	// the clauses of what the regex needs (regexNeeds), as ids: the
+	// scan for the phrases finds them too
+	needs [][]int32
 }
 
 func buildIndex(rules []*Rule) *index {
@@ -50,6 +53,9 @@ func buildIndex(rules []*Rule) *index {
 	x := &index{entries: make([]entry, len(rules)), pos: make(map[*Rule]int, len(rules))}
 	for i, r := range rules {
 		x.entries[i] = entry{rule: r, any: idsOf(r.phrases), also: idsOf(r.andPhrases), none: idsOf(r.notPhrases)}
+		for _, c := range r.reNeeds {
+			x.entries[i].needs = append(x.entries[i].needs, idsOf(c))
+		}
 		x.pos[r] = i
 	}
 	x.ac = multimatch.New(phrases)
@@ -150,6 +156,24 @@ func (e *entry) phrases(present phraseSet) (string, bool) {
 		}
 		return "", true
 	}
+}
+
+// regexMay is Rule.mayMatch with the set of present phrases: whether each
+// clause of what the regex needs has a string present.
+func (e *entry) regexMay(present phraseSet) bool {
+	for _, c := range e.needs {
+		found := false
+		for _, id := range c {
+			if present.Has(int(id)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // phraseSet is a set of phrase ids (or of entries).

@@ -2,179 +2,194 @@ package rules
 
 import (
 	"regexp/syntax"
+	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
-// requiredLiterals returns strings of which any match of the regular
-// expression src must hold one, compared without ASCII case: lower-case
-// ASCII literals read off its syntax tree. It returns nil when it finds none
-// it is sure of; the regex must then be run on every text. noASCII reports
-// instead that the regex cannot match an ASCII text at all: every branch
-// needs a character that no ASCII character matches ("ящик|boîte").
+// regexNeeds returns what the folded form (Fold) of any text that the
+// regular expression src matches must hold: clauses, each a list of
+// strings of which the folded text holds one. It returns nil when it knows
+// no such clause; the regex must then be run on every text.
 //
-// On ASCII text, a (?i) literal matches exactly the bytes that equal it but
-// for the case of ASCII letters (the other characters that fold to an ASCII
-// letter, such as the Kelvin sign, are not ASCII), so a text without any of
-// the literals cannot match, and the regex need not run on it.
-func requiredLiterals(src string) (lits []string, noASCII bool) {
+// The strings are read off the regex's literals, and are looked for in the
+// folded text, where the index's automaton finds them in the scan it makes
+// for the phrases anyway: a regex whose clauses fail is not run at all, on
+// ASCII text or not. A literal is taken in pieces that Fold keeps as they
+// are but for case (see foldedPieces).
+func regexNeeds(src string) [][]string {
 	re, err := syntax.Parse(src, syntax.Perl)
 	if err != nil {
-		return nil, false
+		return nil
 	}
-	lits, never, ok := literalsOf(re.Simplify())
+	clauses, ok := needsOf(re.Simplify())
 	if !ok {
-		return nil, false
+		return nil
 	}
-	return lits, never
+	return clauses
 }
 
-// literalsOf returns literals of which any match of re holds one, and ok
-// false when it knows none. never (with ok) reports instead that re cannot
-// match an ASCII text.
-func literalsOf(re *syntax.Regexp) (lits []string, never, ok bool) {
+// needsOf returns clauses that the folded form of any text re matches
+// meets (see regexNeeds), and ok false when it knows none.
+func needsOf(re *syntax.Regexp) (clauses [][]string, ok bool) {
 	switch re.Op {
 	case syntax.OpLiteral:
-		fold := re.Flags&syntax.FoldCase != 0
-		for _, r := range re.Rune {
-			if !matchesASCII(r, fold) {
-				return nil, true, true
-			}
-		}
-		// the longest run of ASCII characters, lower-cased: a match
-		// holds it, the other characters matching what they match
-		var b []byte
-		best := ""
-		for i, r := range re.Rune {
-			if r < 0x80 {
-				if 'A' <= r && r <= 'Z' {
-					r += 'a' - 'A'
-				}
-				b = append(b, byte(r))
-			}
-			if r >= 0x80 || i == len(re.Rune)-1 {
-				if len(b) > len(best) {
-					best = string(b)
-				}
-				b = b[:0]
-			}
-		}
-		if best == "" {
-			return nil, false, false
-		}
-		return []string{best}, false, true
+		clauses = foldedPieces(re.Rune, re.Flags&syntax.FoldCase != 0)
+		return clauses, len(clauses) > 0
 	case syntax.OpCapture, syntax.OpPlus:
-		return literalsOf(re.Sub[0])
+		return needsOf(re.Sub[0])
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return literalsOf(re.Sub[0])
+			return needsOf(re.Sub[0])
 		}
 	case syntax.OpConcat:
-		// every part is in a match: none when one part cannot match
-		// ASCII text; else take the part whose literals are the longest
-		// (the rarest, likely)
-		var best []string
-		bestLen := 0
+		// every part is in a match: every part's clauses hold
 		for _, sub := range re.Sub {
-			lits, never, ok := literalsOf(sub)
-			if never {
-				return nil, true, true
-			}
-			if !ok {
-				continue
-			}
-			n := len(lits[0])
-			for _, l := range lits {
-				n = min(n, len(l))
-			}
-			if n > bestLen {
-				best, bestLen = lits, n
+			if c, ok := needsOf(sub); ok {
+				clauses = append(clauses, c...)
 			}
 		}
-		return best, false, best != nil
+		return clauses, len(clauses) > 0
 	case syntax.OpAlternate:
-		// a match is one of the branches: each must have literals, or
-		// be unable to match ASCII text (and then adds none)
-		var all []string
+		// a match is one of the branches: one clause, made of a clause
+		// of each branch (the one whose shortest string is the longest,
+		// the rarest likely), and none when a branch has none
+		var any []string
 		for _, sub := range re.Sub {
-			lits, never, ok := literalsOf(sub)
+			c, ok := needsOf(sub)
 			if !ok {
-				return nil, false, false
+				return nil, false
 			}
-			if !never {
-				all = append(all, lits...)
-			}
-		}
-		return all, len(all) == 0, true
-	}
-	return nil, false, false
-}
-
-// matchesASCII reports whether the literal character r matches some ASCII
-// character: r is ASCII, or, under case folding, one of the characters it
-// folds with is (the Kelvin sign and 'k', 'ſ' and 's').
-func matchesASCII(r rune, fold bool) bool {
-	if r < 0x80 {
-		return true
-	}
-	if fold {
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if f < 0x80 {
-				return true
+			for _, s := range bestClause(c) {
+				if !contains(any, s) {
+					any = append(any, s)
+				}
 			}
 		}
+		return [][]string{any}, true
 	}
-	return false
+	return nil, false
 }
 
-// mayMatch reports whether the regex of r may match text: false only when
-// text is ASCII (ascii) and the regex cannot match ASCII text or the text
-// holds none of its required literals.
-func (r *Rule) mayMatch(text string, ascii bool) bool {
-	if !ascii {
-		return true
-	}
-	if r.reNoASCII {
-		return false
-	}
-	if len(r.reLits) == 0 {
-		return true
-	}
-	for _, l := range r.reLits {
-		if containsFoldASCII(text, l) {
-			return true
+// bestClause returns the clause whose shortest string is the longest,
+// leaving out the strings of one rune (those foldedClause adds, which are
+// rare): it is likely the rarest.
+func bestClause(clauses [][]string) []string {
+	var best []string
+	bestLen := -1
+	for _, c := range clauses {
+		n := 0
+		for _, s := range c {
+			if utf8.RuneCountInString(s) > 1 && (n == 0 || len(s) < n) {
+				n = len(s)
+			}
+		}
+		if n > bestLen {
+			best, bestLen = c, n
 		}
 	}
-	return false
+	return best
 }
 
-// containsFoldASCII reports whether text holds lit (lower-case) but for the
-// case of ASCII letters.
-func containsFoldASCII(text, lit string) bool {
-	c0 := lit[0]
-	u0 := c0
-	if 'a' <= c0 && c0 <= 'z' {
-		u0 -= 'a' - 'A'
+// foldedPieces returns a clause for each piece of a literal (its runes,
+// matched but for case when fold) that the folded form of a text holding
+// the literal holds too: the piece lower-cased, or, for a rune that matches
+// some character that lowers to another rune (the long s 'ſ' matches an
+// 's', but stays 'ſ' when lowered), that other rune, added to the clause.
+//
+// Fold changes a text beyond its case only at white space, which it folds,
+// and where a reply code starts a word, which it drops with its status code
+// and the white space after them ("550-5.1.1 "). So a piece holds no white
+// space but single spaces between other characters, none of them before a
+// digit (where a reply code could start), and begins with a character that
+// no reply or status code holds (a letter, "<", ...).
+func foldedPieces(runes []rune, fold bool) [][]string {
+	var clauses [][]string
+	var piece []rune
+	flush := func() {
+		// the leading characters a reply code may hold, and trailing
+		// spaces, are left out
+		for len(piece) > 0 && inCode(piece[0]) {
+			piece = piece[1:]
+		}
+		for len(piece) > 0 && piece[len(piece)-1] == ' ' {
+			piece = piece[:len(piece)-1]
+		}
+		if len(piece) > 0 {
+			clauses = append(clauses, foldedClause(piece, fold))
+		}
+		piece = piece[:0]
 	}
-	for i := 0; i+len(lit) <= len(text); i++ {
-		if c := text[i]; c != c0 && c != u0 {
+	for i, r := range runes {
+		keep := !foldSpace(r) && r != utf8.RuneError
+		if r == ' ' {
+			// a single space between characters kept, before no digit
+			keep = i > 0 && i+1 < len(runes) && !foldSpace(runes[i-1])
+			if keep {
+				next := runes[i+1]
+				keep = !foldSpace(next) && next != utf8.RuneError && !('0' <= next && next <= '9')
+			}
+		}
+		if !keep {
+			flush()
 			continue
 		}
-		if equalFoldASCII(text[i:i+len(lit)], lit) {
-			return true
+		piece = append(piece, r)
+	}
+	flush()
+	return clauses
+}
+
+// foldedClause returns the clause of a piece (see foldedPieces): the piece
+// lower-cased as Fold lowers it, and the other lower cases of the
+// characters its runes match.
+func foldedClause(piece []rune, fold bool) []string {
+	var b strings.Builder
+	var others []string
+	for _, r := range piece {
+		l := unicode.ToLower(r)
+		b.WriteRune(l)
+		if !fold {
+			continue
 		}
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if fl := unicode.ToLower(f); fl != l {
+				if o := string(fl); !contains(others, o) {
+					others = append(others, o)
+				}
+			}
+		}
+	}
+	return append([]string{b.String()}, others...)
+}
+
+// foldSpace reports whether Fold takes r for white space.
+func foldSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\f', '\v', 0xa0, 0x3000:
+		return true
 	}
 	return false
 }
 
-// equalFoldASCII reports whether s equals lit (lower-case, as long as s)
-// but for the case of ASCII letters.
-func equalFoldASCII(s, lit string) bool {
-	for j := 0; j < len(lit); j++ {
-		c := s[j]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+// inCode reports whether r may be part of a reply code and status code
+// that Fold drops ("550-5.1.1 ").
+func inCode(r rune) bool {
+	return r == ' ' || r == '-' || r == '.' || '0' <= r && r <= '9'
+}
+
+// mayMatch reports whether the regex of r may match a text whose folded
+// form is lower: false only when one of its clauses (regexNeeds) fails.
+func (r *Rule) mayMatch(lower string) bool {
+	for _, c := range r.reNeeds {
+		found := false
+		for _, s := range c {
+			if strings.Contains(lower, s) {
+				found = true
+				break
+			}
 		}
-		if c != lit[j] {
+		if !found {
 			return false
 		}
 	}

@@ -7,44 +7,50 @@ import (
 	"testing"
 )
 
-// TestRequiredLiterals checks the literals read off a few regexes.
-func TestRequiredLiterals(t *testing.T) {
+// TestRegexNeeds checks the clauses read off a few regexes.
+func TestRegexNeeds(t *testing.T) {
 	for _, c := range []struct {
-		re      string
-		want    []string
-		noASCII bool
+		re   string
+		want string // the clauses, "|" between strings, " & " between clauses
 	}{
-		{`(?i)\b550:? : user unknown`, []string{" : user unknown"}, false},
-		{`(?i)(does not exist|doesn't exist)`, []string{" not exist", "n't exist"}, false},
-		{`(?i)after \d+ (delivery )?attempts`, []string{"attempts"}, false},
-		{`(?i)a|b*`, nil, false},
-		{`(?i)x?y{0,3}`, nil, false},
-		{`(?i)(ab)+c`, []string{"ab"}, false},
-		{`(?i)bo[iî]te`, []string{"bo"}, false},
-		// a character that folds with an ASCII one is read as that one
-		{`(?i)a\x{212a}bc`, []string{"akbc"}, false},
-		{`(?i)\x{17f}ab`, []string{"sab"}, false},
-		// a character that no ASCII one matches: no match on ASCII text
-		{`(?i)état`, nil, true},
-		{`(?i)a\x{e9}cdé`, nil, true},
-		{`(?-i)\x{212a}elvin`, nil, true},
-		{`(?i)ящик|boîte`, nil, true},
+		{`(?i)\b550:? : user unknown`, ": user unknown|ſ"},
+		{`(?i)(does not exist|doesn't exist)`, "does|ſ & not exist|ſ|n't exist"},
+		{`(?i)after \d+ (delivery )?attempts`, "after & attempts|ſ"},
+		{`(?i)a|b*`, ""},
+		{`(?i)x?y{0,3}`, ""},
+		{`(?i)(ab)+c`, "ab & c"},
+		{`(?i)bo[iî]te`, "bo & te"},
+		// a space before a digit, where a reply code may start, ends a
+		// piece; a piece starts after the characters of a code
+		{`(?i)error 550-5.1.1 user`, "error & user|ſ"},
+		{`(?i)x  y`, "x & y"},
+		{`(?i)x\ty`, "x & y"},
+		{`(?i)5.1.1`, ""},
+		// a character that matches one lowering to another rune brings
+		// that rune into the clause
+		{`(?i)sab`, "sab|ſ"},
+		{`(?i)a\x{212a}bc`, "akbc"},
+		{`(?-i)sab`, "sab"},
+		{`(?i)état`, "état"},
+		{`(?i)ящик|boîte`, "ящик|boîte"},
 		{`(?i)(ящик|учетная запись)[^.;:]{0,40}заблокирован|(postfach|konto)[^.;:]{0,40}\b(gesperrt|deaktiviert)`,
-			[]string{"gesperrt", "deaktiviert"}, false},
-		{`(?i)(ящик|konto)x?zzzzzz`, []string{"zzzzzz"}, false},
-		{`(?i)ящик|a*`, nil, false},
+			"заблокирован|ᲂ|ᲀ|gesperrt|ſ|deaktiviert"},
+		{`(?i)ящик|a*`, ""},
 	} {
-		got, noASCII := requiredLiterals(c.re)
-		if strings.Join(got, "|") != strings.Join(c.want, "|") || noASCII != c.noASCII {
-			t.Errorf("requiredLiterals(%q) = %q, %v, want %q, %v", c.re, got, noASCII, c.want, c.noASCII)
+		var got []string
+		for _, cl := range regexNeeds(c.re) {
+			got = append(got, strings.Join(cl, "|"))
+		}
+		if g := strings.Join(got, " & "); g != c.want {
+			t.Errorf("regexNeeds(%q) = %q, want %q", c.re, g, c.want)
 		}
 	}
 }
 
-// TestRequiredLiteralsAgainstRegexp checks, on many random texts, that a
-// regex never matches a text that mayMatch rules out: for the built-in
-// rules' regexes and for random ones.
-func TestRequiredLiteralsAgainstRegexp(t *testing.T) {
+// TestRegexNeedsAgainstRegexp checks, on many random texts, that a regex
+// never matches a text that mayMatch rules out, or the index's check
+// (regexMay): for the built-in rules' regexes and for random ones.
+func TestRegexNeedsAgainstRegexp(t *testing.T) {
 	set, err := Builtin()
 	if err != nil {
 		t.Fatal(err)
@@ -56,10 +62,12 @@ func TestRequiredLiteralsAgainstRegexp(t *testing.T) {
 		}
 	}
 	rng := rand.New(rand.NewSource(5))
-	atoms := []string{"a", "b", "ab", "c", "é", "K", "\u212a", " ", "[ab]", `\d`, ".", `\b`, "^", "$"}
-	for n := 0; n < 300; n++ {
+	atoms := []string{"a", "b", "ab", "c", "é", "K", "s", "σ", "\u212a", " ", "a b", "a 5", "550-", "5.1.1 ", "[ab]", `\d`, ".", `\b`, "^", "$", `\s`}
+	for n := 0; n < 400; n++ {
 		var b strings.Builder
-		b.WriteString("(?i)")
+		if rng.Intn(4) > 0 {
+			b.WriteString("(?i)")
+		}
 		for k := rng.Intn(6) + 1; k > 0; k-- {
 			a := atoms[rng.Intn(len(atoms))]
 			switch rng.Intn(7) {
@@ -76,15 +84,18 @@ func TestRequiredLiteralsAgainstRegexp(t *testing.T) {
 		}
 		srcs = append(srcs, b.String())
 	}
-	pieces := []string{"a", "b", "A", "B", "c", "k", "K", "\u212a", " ", "1", "é", "É", ".", "\n"}
+	pieces := []string{"a", "b", "A", "B", "c", "k", "K", "s", "S", "ſ", "σ", "Σ", "ς", "\u212a", " ", "  ", "\t",
+		"\u00a0", "1", "5", "550-", "550 ", "5.1.1 ", "-", "é", "É", ".", "\n", "\xff"}
 	for _, src := range srcs {
 		re := regexp.MustCompile(src)
-		r := &Rule{re: re}
-		r.reLits, r.reNoASCII = requiredLiterals(src)
-		// texts made of the literals' pieces, and of random bytes
+		r := &Rule{Name: "r", re: re, reNeeds: regexNeeds(src)}
+		x := buildIndex([]*Rule{r})
+		// texts made of the clauses' strings, and of the pieces above
 		var words []string
-		for _, l := range r.reLits {
-			words = append(words, l, strings.ToUpper(l))
+		for _, c := range r.reNeeds {
+			for _, l := range c {
+				words = append(words, l, strings.ToUpper(l))
+			}
 		}
 		words = append(words, pieces...)
 		for k := 0; k < 400; k++ {
@@ -99,8 +110,9 @@ func TestRequiredLiteralsAgainstRegexp(t *testing.T) {
 			text := tb.String()
 			s := &Subject{Text: text}
 			s.Prepare()
-			if re.MatchString(text) && !r.mayMatch(text, s.ascii) {
-				t.Fatalf("regex %q matches %q, which mayMatch rules out (literals %q, no ASCII %v)", src, text, r.reLits, r.reNoASCII)
+			x.scan(s)
+			if re.MatchString(text) && (!r.mayMatch(s.lower) || !x.entries[0].regexMay(s.present)) {
+				t.Fatalf("regex %q matches %q (folded %q), which the check rules out (clauses %q)", src, text, s.lower, r.reNeeds)
 			}
 		}
 	}

@@ -63,9 +63,8 @@ type Rule struct {
 	Origin string `yaml:"-"`
 
 	re         *regexp.Regexp
-	reLits     []string // any match of re holds one of them (requiredLiterals)
-	reNoASCII  bool     // re cannot match an ASCII text (requiredLiterals)
-	phrases    []string // lower-cased, whitespace folded
+	reNeeds    [][]string // what the folded text of any match of re holds (regexNeeds)
+	phrases    []string   // lower-cased, whitespace folded
 	andPhrases []string
 	notPhrases []string
 }
@@ -298,7 +297,7 @@ func (r *Rule) compile() error {
 			return fieldErr("match.regex", -1, "rule %q: regex: %v", r.Name, err)
 		}
 		r.re = re
-		r.reLits, r.reNoASCII = requiredLiterals(src)
+		r.reNeeds = regexNeeds(src)
 	}
 	if m.isEmpty() {
 		return fmt.Errorf("rule %q has no condition", r.Name)
@@ -547,7 +546,13 @@ func (r *Rule) matchesWith(s *Subject, e *entry) (Hit, bool) {
 		if !s.ready {
 			s.Prepare()
 		}
-		if !r.mayMatch(s.Text, s.ascii) {
+		may := false
+		if e != nil {
+			may = e.regexMay(s.present)
+		} else {
+			may = r.mayMatch(s.lower)
+		}
+		if !may {
 			return hit, false // the regex cannot match: spare its run
 		}
 		loc := r.re.FindStringIndex(s.Text)
