@@ -81,7 +81,7 @@ func TestDovecotMoveCutAfterTheCopy(t *testing.T) {
 	}))
 
 	dovecot := mailbox.IMAPOptions{Auth: passwordAuth(), TLSConfig: srv.TLSConfig}
-	ids, err, log := moveRun(t, srv.URL(true, "INBOX"), dovecot, state)
+	ids, log, err := moveRun(t, srv.URL(true, "INBOX"), dovecot, state)
 	require.NoError(t, err)
 	require.Len(t, ids, 3, "messages 1 and 2 are not read again: %v", ids)
 	require.Contains(t, log, "2 message(s) whose move to Done was cut off had reached it")

@@ -53,7 +53,7 @@ func numbered(n int) []byte {
 // moveRun reads the mailbox of url (with --new unless opts selects
 // otherwise) and moves every message to Done; opts gives the server's TLS
 // and authentication, and may give a dialer.
-func moveRun(t *testing.T, url string, opts mailbox.IMAPOptions, state mailbox.StateStore) (ids []string, finishErr error, log string) {
+func moveRun(t *testing.T, url string, opts mailbox.IMAPOptions, state mailbox.StateStore) (ids []string, log string, finishErr error) {
 	t.Helper()
 	u, err := mailbox.ParseIMAPURL(url)
 	require.NoError(t, err)
@@ -72,7 +72,7 @@ func moveRun(t *testing.T, url string, opts mailbox.IMAPOptions, state mailbox.S
 	}
 	finishErr = src.Finish(context.Background())
 	src.Close()
-	return ids, finishErr, logb.String()
+	return ids, logb.String(), finishErr
 }
 
 // memCount returns the number of messages in a folder of the in-memory
@@ -134,7 +134,7 @@ func TestIMAPMoveCutOff(t *testing.T) {
 
 			first := opts
 			first.Selection.Unseen = tc.unseen
-			ids1, err, _ := moveRun(t, url, first, state)
+			ids1, _, err := moveRun(t, url, first, state)
 			require.Error(t, err)
 			require.Len(t, ids1, 5)
 			u, _ := mailbox.ParseIMAPURL(url)
@@ -144,7 +144,7 @@ func TestIMAPMoveCutOff(t *testing.T) {
 			require.Equal(t, []mailbox.InDoubtMove{{Folder: "Done", UIDs: []uint32{1, 2, 3, 4, 5}}}, st.InDoubt)
 			require.Zero(t, st.LastUID, "the messages are not done")
 
-			ids2, err, log := moveRun(t, url, opts, state)
+			ids2, log, err := moveRun(t, url, opts, state)
 			require.NoError(t, err)
 			if copyFirst {
 				require.Empty(t, ids2, "they reached Done: not read again")
