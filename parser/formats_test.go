@@ -733,3 +733,26 @@ func TestRefoldLostValues(t *testing.T) {
 	assert.False(t, changed)
 	assert.Equal(t, "--b\nA: 1\n\nbody\n--b--\n", string(same))
 }
+
+// A Japanese notice in ISO-2022-JP whose quoted-printable text carries the
+// charset's escape bytes as they are (a strict decoder stops at the first):
+// the text after them is read too.
+func TestQuotedPrintableWithRawJISEscapes(t *testing.T) {
+	jis := "\x1b$B08@h$N%a!<%k%\"%I%l%9$OB8:_$7$^$;$s!#\x1b(B" // 宛先のメールアドレスは存在しません。
+	r := parseOne(t, msg(
+		"From: MAILER-DAEMON@mx.example.jp",
+		"To: alice@example.com",
+		"Subject: Undelivered Mail Returned to Sender",
+		"MIME-Version: 1.0",
+		`Content-Type: text/plain; charset="iso-2022-jp"`,
+		"Content-Transfer-Encoding: quoted-printable",
+		"",
+		jis,
+		"",
+		"<bob@example.jp>: host mx.example.jp[192.0.2.1] said: 550 5.1.1 <bob@example.jp>:=",
+		" Recipient address rejected: User unknown (in reply to RCPT TO command)",
+	))
+	assert.Equal(t, "bob@example.jp", r.Address)
+	assert.Equal(t, "5.1.1", r.Status)
+	assert.Contains(t, r.Diagnostic, "User unknown")
+}
