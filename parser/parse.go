@@ -640,7 +640,7 @@ func parseDate(v string) time.Time {
 		// value with a "(" (a comment) is never read whole by this layout,
 		// which has none: that try is spared too.
 		if strings.IndexByte(v, '(') < 0 {
-			if t, err := time.Parse(rfc5322Date, v); err == nil {
+			if t, err := parseRFC5322(v); err == nil {
 				return t
 			}
 		}
@@ -648,7 +648,7 @@ func parseDate(v string) time.Time {
 		// mail.ParseDate cuts, when what follows is one plain comment it
 		// skips.
 		if i := strings.IndexAny(v, "+-"); i >= 0 && len(v) > i+5 && plainComment(v[i+5:]) {
-			if t, err := time.Parse(rfc5322Date, v[:i+5]); err == nil {
+			if t, err := parseRFC5322(v[:i+5]); err == nil {
 				return t
 			}
 		}
