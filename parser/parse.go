@@ -363,8 +363,8 @@ func (p part) boundary() (string, bool) {
 	if indexFold(p.ct, "multipart/") < 0 {
 		return "", false // see maybeMultipart
 	}
-	mt, params := contentType(p.ct)
-	return params["boundary"], strings.HasPrefix(mt, "multipart/")
+	mt, boundary, _ := contentParam(p.ct, "boundary")
+	return boundary, strings.HasPrefix(mt, "multipart/")
 }
 
 // contentType is message.Header.ContentType for a header whose

@@ -39,16 +39,13 @@ func decodedBody(ct, cte string, raw io.Reader) io.Reader {
 		return body
 	}
 	// The rest of message.New: the charset of a text part.
-	mt, params := contentType(ct)
-	if strings.HasPrefix(mt, "text/") {
-		if ch, ok := params["charset"]; ok {
-			// go-message's charsetReader: UTF-8 and US-ASCII as they are,
-			// the body left undecoded when the charset is unknown
-			ch = strings.ToLower(ch)
-			if ch != "utf-8" && ch != "us-ascii" {
-				if r, err := message.CharsetReader(ch, body); err == nil {
-					body = r
-				}
+	if mt, ch, ok := contentParam(ct, "charset"); ok && strings.HasPrefix(mt, "text/") {
+		// go-message's charsetReader: UTF-8 and US-ASCII as they are,
+		// the body left undecoded when the charset is unknown
+		ch = strings.ToLower(ch)
+		if ch != "utf-8" && ch != "us-ascii" {
+			if r, err := message.CharsetReader(ch, body); err == nil {
+				body = r
 			}
 		}
 	}
