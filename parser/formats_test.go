@@ -756,3 +756,39 @@ func TestQuotedPrintableWithRawJISEscapes(t *testing.T) {
 	assert.Equal(t, "5.1.1", r.Status)
 	assert.Contains(t, r.Diagnostic, "User unknown")
 }
+
+// A free-text notice that quotes the original's header rewrapped, its
+// folded lines no longer indented: the header is still read.
+func TestQuotedHeaderRewrapped(t *testing.T) {
+	b, err := Parse(msg(
+		"From: MAILER-DAEMON@mx.example.org",
+		"To: alice@example.com",
+		"Subject: Mail delivery failed: returning message to sender",
+		"",
+		"A message that you sent could not be delivered to one or more of its recipients.",
+		"",
+		"<bob@example.net>: 550 5.1.1 user unknown",
+		"",
+		"--- The header of the original message is following. ---",
+		"",
+		"Received: from [192.0.2.135] by mail.example.com (via",
+		"HTTP); Sat, 29 Nov 2014 00:32:10 +0100",
+		"Message-ID: <hello-2@example.com>",
+		"X-Provags-ID: V03:K0:ONKNgotCRNVI",
+		"bFCoPnjQHA37xZ8d8ZlzmXAvxolVwCdcq8oWM8nXToLie",
+		"To: bob@example.net",
+		"Subject: Hello",
+		"From: Alice <alice@example.com>",
+		"",
+	))
+	require.NoError(t, err)
+	assert.Equal(t, "hello-2@example.com", b.Original.MessageID)
+	assert.Equal(t, "Hello", b.Original.Subject)
+	assert.Equal(t, "Alice <alice@example.com>", b.Original.From)
+}
+
+func TestQuotedHeader(t *testing.T) {
+	assert.Equal(t, []Field{{"A", "1 two"}, {"B", "x y"}}, quotedHeader("A: 1\ntwo\nB: x\n  y\n\nbody: text\n"))
+	assert.Nil(t, quotedHeader("Some text: not a header\n"), "a name with a space")
+	assert.Nil(t, quotedHeader("\nA: 1\n"), "a blank line first")
+}

@@ -443,8 +443,49 @@ func originalInText(t string, i int) []Field {
 	}
 	rest = strings.TrimLeft(rest, "\n \t")
 	fs, _ := readFields(unsafe.Slice(unsafe.StringData(rest), len(rest))) // only read
+	if lf := quotedHeader(rest); len(lf) > len(fs) {
+		fs = lf
+	}
 	if len(fs) < 2 {
 		return nil
+	}
+	return fs
+}
+
+// quotedHeader reads the header quoted at the start of t up to its blank
+// line, where readFields would stop at the first line that is no field: a
+// header quoted in a notice's text is often rewrapped, the white space that
+// marked its folded lines lost ("Received: from x (via" then "HTTP); Sat, 29
+// Nov 2014 ..."). Such a line, neither a field nor indented, is taken as a
+// continuation of the field above it.
+func quotedHeader(t string) []Field {
+	var fs []Field
+	for t != "" {
+		line := t
+		if i := strings.IndexByte(t, '\n'); i >= 0 {
+			line, t = t[:i], t[i+1:]
+		} else {
+			t = ""
+		}
+		v := strings.TrimSpace(line)
+		if v == "" {
+			break
+		}
+		if line[0] != ' ' && line[0] != '\t' {
+			if i := strings.IndexByte(line, ':'); i > 0 && isFieldName([]byte(line[:i])) {
+				fs = append(fs, Field{Name: strings.TrimSpace(line[:i]), Value: strings.TrimSpace(line[i+1:])})
+				continue
+			}
+		}
+		if len(fs) == 0 {
+			return nil // text, not a header
+		}
+		f := &fs[len(fs)-1]
+		if f.Value == "" {
+			f.Value = v
+		} else {
+			f.Value += " " + v
+		}
 	}
 	return fs
 }
