@@ -792,3 +792,23 @@ func TestQuotedHeader(t *testing.T) {
 	assert.Nil(t, quotedHeader("Some text: not a header\n"), "a name with a space")
 	assert.Nil(t, quotedHeader("\nA: 1\n"), "a blank line first")
 }
+
+// Senders that name a mail system in other spellings than MAILER-DAEMON.
+func TestSystemSenderSpellings(t *testing.T) {
+	for _, from := range []string{"Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.org>",
+		"Mailer_Daemon@example.org", "MailerDaemon <mailerdaemon@example.org>", "Mail-Delivery <mail-delivery@example.org>"} {
+		b, err := Parse(msg(
+			"From: "+from,
+			"To: alice@example.com",
+			"Subject: Undeliverable: hello",
+			"",
+			"Delivery has failed to these recipients or groups:",
+			"",
+			"bob@example.net",
+			"The email address you entered couldn't be found. 550 5.1.1 user unknown",
+		))
+		require.NoError(t, err)
+		require.Len(t, b.Recipients, 1, from)
+		assert.Equal(t, "bob@example.net", b.Recipients[0].Address, from)
+	}
+}

@@ -587,7 +587,9 @@ var bounceSubjects = []string{
 	"mail delivery", "message status", "permanent error", "error sending", "failure delivery", "errors from",
 }
 
-var bounceSenders = []string{"mailer-daemon", "postmaster", "post_master", "mail delivery", "mail-daemon", "maildelivery", "mdaemon", "bounce", "daemon@", "nobody@"}
+var bounceSenders = []string{"mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "post_master", "mail delivery",
+	"mail-delivery", "mail-daemon", "maildaemon", "maildelivery", "mdaemon", "bounce", "daemon@", "nobody@",
+	"microsoftexchange"} // Exchange's own sender: MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@domain
 
 var bouncePhrases = []string{
 	"could not be delivered", "couldn't be delivered", "was not delivered", "wasn't delivered",
