@@ -460,13 +460,7 @@ func originalInText(t string, i int) []Field {
 // continuation of the field above it.
 func quotedHeader(t string) []Field {
 	var fs []Field
-	for t != "" {
-		line := t
-		if i := strings.IndexByte(t, '\n'); i >= 0 {
-			line, t = t[:i], t[i+1:]
-		} else {
-			t = ""
-		}
+	for line := range strings.Lines(t) {
 		v := strings.TrimSpace(line)
 		if v == "" {
 			break
@@ -648,13 +642,7 @@ func looksLikeBounce(top []Field, subject string, phrase bool, returned func() b
 // a mail system: a "From:" line, maybe behind "> " as in a forwarded message,
 // naming one of the bounceSenders.
 func quotesNotice(t string) bool {
-	for t != "" {
-		line := t
-		if i := strings.IndexByte(t, '\n'); i >= 0 {
-			line, t = t[:i], t[i+1:]
-		} else {
-			t = ""
-		}
+	for line := range strings.Lines(t) {
 		line = strings.TrimLeft(line, " \t>")
 		if len(line) < 5 || !strings.EqualFold(line[:5], "from:") {
 			continue
