@@ -50,6 +50,18 @@ func numbered(n int) []byte {
 		"<u%d@doubt.test>: host mx.doubt.test said: 550 5.1.1 no such user\r\n", n, n)
 }
 
+// unnamed returns a small message without a Message-ID (as some MTAs send
+// their bounces), with a Date field when dated is set.
+func unnamed(n int, dated bool) []byte {
+	date := ""
+	if dated {
+		date = fmt.Sprintf("Date: Tue, 24 Nov 2026 03:%02d:00 +0000\r\n", n)
+	}
+	return fmt.Appendf(nil, "From: MAILER-DAEMON@doubt.test\r\nTo: postmaster@doubt.test\r\n%s"+
+		"Subject: failure notice\r\n\r\n"+
+		"<u%d@doubt.test>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n", date, n)
+}
+
 // moveRun reads the mailbox of url (with --new unless opts selects
 // otherwise) and moves every message to Done; opts gives the server's TLS
 // and authentication, and may give a dialer.
@@ -115,9 +127,10 @@ func TestIMAPMoveCutOff(t *testing.T) {
 			})
 			require.NoError(t, user.Create("Done", nil))
 			var msgs [][]byte
-			for i := 1; i <= 5; i++ {
+			for i := 1; i <= 3; i++ {
 				msgs = append(msgs, numbered(i))
 			}
+			msgs = append(msgs, unnamed(4, true), unnamed(5, false))
 			memAppend(t, url, cfg, msgs...)
 			opts := mailbox.IMAPOptions{Auth: memAuth(), TLSConfig: cfg,
 				Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -23,7 +23,7 @@ type IMAPState struct {
 	// InDoubt lists the moves cut off before the server answered: the
 	// server may have copied those messages without removing them from the
 	// mailbox. The next run that may change the mailbox looks for each one
-	// in its folder (by Message-ID) before moving it again.
+	// in its folder (the same content) before moving it again.
 	InDoubt []InDoubtMove `json:"in_doubt,omitempty"`
 	Updated time.Time     `json:"updated"`
 }
