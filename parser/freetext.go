@@ -203,10 +203,43 @@ func recipientOnLine(line string, exclude map[string]bool) string {
 			}
 		}
 	}
-	if exclude[a] || !plausibleAddr(a) {
+	if exclude[a] || !plausibleAddr(a) || senderInReply(lead, line[end:]) {
 		return ""
 	}
 	return a
+}
+
+// senderInReply reports whether a server's answer quoted on a line, its
+// codes in lead (lower-cased), names the envelope sender at the address
+// that after follows: "553 5.1.8 <s@x>... Domain of sender address s@x
+// does not exist", "550 5.1.0 <s@x> sender rejected", "554 Mail from s@x
+// rejected". Such a line is a detail of the recipient above it.
+func senderInReply(lead, after string) bool {
+	if !hasReplyCode(lead) {
+		return false
+	}
+	if strings.Contains(lead, "mail from") || strings.Contains(lead, "sender") {
+		return true
+	}
+	t := toLower(strings.TrimLeft(after, ">.:,; \t"))
+	for _, p := range []string{"sender", "domain of sender", "envelope sender", "mail from"} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasReplyCode reports whether s has a word of three digits that is an
+// SMTP reply code (2xx to 5xx).
+func hasReplyCode(s string) bool {
+	for i := 0; i+3 <= len(s); i++ {
+		if s[i] >= '2' && s[i] <= '5' && isDigit(s[i+1]) && isDigit(s[i+2]) &&
+			(i == 0 || !isDigit(s[i-1]) && s[i-1] != '.') && (i+3 == len(s) || !isDigit(s[i+3]) && s[i+3] != '.') {
+			return true
+		}
+	}
+	return false
 }
 
 // plausibleAddr drops message ids and other things that only look like

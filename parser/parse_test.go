@@ -111,6 +111,40 @@ func TestFreeText(t *testing.T) {
 	}
 }
 
+// A server's answer that names the envelope sender ("Domain of sender
+// address ... does not exist") is a detail of the recipient it is quoted
+// under, not another recipient, even when the original is not returned to
+// tell who the sender was.
+func TestSenderNamedInReply(t *testing.T) {
+	head := "From: MAILER-DAEMON@mx.example.com\nTo: ops@example.com\nSubject: %s\n\n"
+	for name, c := range map[string]struct{ subject, body, status, reply string }{
+		"exim": {"Mail delivery failed: returning message to sender",
+			"A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n" +
+				"  rcpt@example.net\n    host mx.example.net [192.0.2.1]\n    SMTP error from remote mail server after MAIL FROM:<bulk@lists.example.com>:\n" +
+				"    553 5.1.8 <bulk@lists.example.com>... Domain of sender address bulk@lists.example.com does not exist\n",
+			"5.1.8", "553"},
+		"sendmail": {"Returned mail: see transcript for details",
+			"   ----- The following addresses had permanent fatal errors -----\n<rcpt@example.net>\n" +
+				"    (reason: 550 5.1.0 <bounces+x@mailer.example.org> sender rejected)\n",
+			"5.1.0", "550"},
+		"qmail": {"failure notice",
+			"Hi. This is the qmail-send program at mx.example.com.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n" +
+				"<rcpt@example.net>:\nConnected to 192.0.2.1 but sender was rejected.\nRemote host said: 554 Mail from bulk@lists.example.com rejected for policy reasons\n",
+			"", "554"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := Parse([]byte(fmt.Sprintf(head, c.subject) + c.body))
+			require.NoError(t, err)
+			require.Len(t, b.Recipients, 1, "%+v", b.Recipients)
+			r := b.Recipients[0]
+			assert.Equal(t, "rcpt@example.net", r.Address)
+			assert.Equal(t, c.status, r.Status)
+			assert.Equal(t, c.reply, r.ReplyCode)
+			assert.Contains(t, r.Diagnostic, "sender")
+		})
+	}
+}
+
 func TestLineEnds(t *testing.T) {
 	a := parseFile(t, "exim-crlf.eml")
 	b := parseFile(t, "exim-cr.eml")
