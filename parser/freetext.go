@@ -30,6 +30,7 @@ const maxLead = 28
 func recipientSegments(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
 	blocks = map[string]string{}
 	var cur *segment
+	curAddr, curIndent := "", 0
 	segs := map[string]*segment{}
 	lastLine := 0
 	bodyIndent, sawBlank := -1, false
@@ -43,7 +44,10 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 		if closeCur {
 			cur, closeCur = nil, false
 		}
-		if a := recipientOnLine(line, exclude); a != "" {
+		if a := recipientOnLine(line, exclude); a != "" && (cur == nil || a == curAddr || !inReplyDetail(line, curIndent)) {
+			if a != curAddr || cur == nil {
+				curAddr, curIndent = a, indentOf(line)
+			}
 			cur = segs[a]
 			if cur == nil {
 				cur = &segment{}
@@ -97,6 +101,26 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 		blocks[a] = sg.b.String()
 	}
 	return order, blocks
+}
+
+// inReplyDetail reports whether line, naming an address, is a detail of
+// the recipient above it rather than another recipient: a server's reply
+// or the command it answered, indented deeper than the line that named the
+// recipient ("  alias@b" then "    550 5.1.1 <target@c>... User unknown"
+// (Exim), "<a@b>" then "    (reason: 550 ...)" (Sendmail)), or qmail's
+// "Remote host said: ...". The address there is the one the server saw,
+// after forwarding or rewriting.
+func inReplyDetail(line string, indent int) bool {
+	start, _ := addrIndex(line)
+	if start < 0 {
+		return false
+	}
+	lead := toLower(line[:start])
+	if strings.Contains(lead, "remote host said") {
+		return true
+	}
+	return indentOf(line) > indent &&
+		(hasReplyCode(lead) || strings.HasSuffix(strings.TrimRight(lead, " <"), "rcpt to:"))
 }
 
 // isSummaryLine reports whether line is Sendmail's summary of the failure of

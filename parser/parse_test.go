@@ -145,6 +145,37 @@ func TestSenderNamedInReply(t *testing.T) {
 	}
 }
 
+// The address a server names in its reply, under a recipient, is that
+// recipient as the server saw it (forwarded or rewritten): one recipient,
+// the one the report lists.
+func TestRewrittenAddressInReply(t *testing.T) {
+	head := "From: MAILER-DAEMON@mx.example.com\nTo: ops@example.com\nSubject: %s\n\n"
+	for name, c := range map[string]struct{ subject, body string }{
+		"exim": {"Mail delivery failed: returning message to sender",
+			"This message was created automatically by mail delivery software.\n\n" +
+				"A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n" +
+				"  sales@example.net\n    host mx.example.org [192.0.2.1]\n    SMTP error from remote mail server after RCPT TO:<anna.berg@example.org>:\n" +
+				"    550 5.1.1 <anna.berg@example.org>... User unknown\n"},
+		"sendmail": {"Returned mail: see transcript for details",
+			"   ----- The following addresses had permanent fatal errors -----\n<sales@example.net>\n" +
+				"    (reason: 550 5.1.1 <anna.berg@example.org>... User unknown)\n"},
+		"qmail": {"failure notice",
+			"Hi. This is the qmail-send program at mx.example.com.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n" +
+				"<sales@example.net>:\n192.0.2.1 does not like recipient.\nRemote host said: 550 5.1.1 <anna.berg@example.org>... User unknown\nGiving up on 192.0.2.1.\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := Parse([]byte(fmt.Sprintf(head, c.subject) + c.body))
+			require.NoError(t, err)
+			require.Len(t, b.Recipients, 1, "%+v", b.Recipients)
+			r := b.Recipients[0]
+			assert.Equal(t, "sales@example.net", r.Address)
+			assert.Equal(t, "5.1.1", r.Status)
+			assert.Equal(t, "550", r.ReplyCode)
+			assert.Contains(t, r.Diagnostic, "User unknown")
+		})
+	}
+}
+
 func TestLineEnds(t *testing.T) {
 	a := parseFile(t, "exim-crlf.eml")
 	b := parseFile(t, "exim-cr.eml")

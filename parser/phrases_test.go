@@ -335,13 +335,17 @@ func TestCleanBlock(t *testing.T) {
 func recipientSegmentsRef(text string, exclude map[string]bool) (order []string, blocks map[string]string) {
 	blocks = map[string]string{}
 	var cur string
+	curIndent := 0
 	buf := map[string]*strings.Builder{}
 	seen := map[[2]string]bool{} // address, trimmed line
 	lastLine := 0
 	bodyIndent, sawBlank := -1, false
 	for i, rest := 0, text; ; i++ {
 		line, next, more := strings.Cut(rest, "\n")
-		if a := recipientOnLine(line, exclude); a != "" {
+		if a := recipientOnLine(line, exclude); a != "" && (cur == "" || a == cur || !inReplyDetail(line, curIndent)) {
+			if a != cur {
+				curIndent = indentOf(line)
+			}
 			cur = a
 			if _, ok := buf[a]; !ok {
 				buf[a] = &strings.Builder{}
@@ -387,7 +391,7 @@ func recipientSegmentsRef(text string, exclude map[string]bool) (order []string,
 }
 
 func TestRecipientSegments(t *testing.T) {
-	pieces := []string{"a@b.cc", "<c@d.ee>", "From: f@g.hh", "550 user unknown", "  indented", "\t", "\n", "\n\n", "x", "same line", " ", "1", "2", "3", "4", "5"}
+	pieces := []string{"a@b.cc", "<c@d.ee>", "From: f@g.hh", "550 user unknown", "  indented", "\t", "\n", "\n\n", "x", "same line", " ", "1", "2", "3", "4", "5", "Remote host said: ", "RCPT TO:<"}
 	rng := rand.New(rand.NewSource(5))
 	ex := map[string]bool{"f@g.hh": true}
 	for n := 0; n < 20000; n++ {
