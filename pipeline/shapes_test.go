@@ -25,6 +25,9 @@ Content-Type: text/plain; charset=utf-8
 
 This is the mail system at host mx.example.com.
 
+<%[1]s>: host mx.example.net[192.0.2.1] said: %[2]s (in reply to RCPT TO
+    command)
+
 --B
 Content-Type: message/delivery-status
 
