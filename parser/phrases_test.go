@@ -412,7 +412,7 @@ func TestRecipientSegments(t *testing.T) {
 var htmlEntitiesRef = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")
 
 func TestStripHTMLEntities(t *testing.T) {
-	pieces := []string{"<p>", "</p>", "<br>", "&lt;", "&gt;", "&amp;", "&nbsp;", "&quot;", "&#39;", "&", "l", "t;", "<b>", "x", " ", "é"}
+	pieces := []string{"<p>", "</p>", "<br>", "<td>", "</td>", "<th>", "</TH>", "<tr>", "&lt;", "&gt;", "&amp;", "&nbsp;", "&quot;", "&#39;", "&", "l", "t;", "<b>", "x", " ", "é"}
 	rng := rand.New(rand.NewSource(6))
 	for n := 0; n < 20000; n++ {
 		var b strings.Builder
@@ -431,11 +431,21 @@ func TestStripHTMLEntities(t *testing.T) {
 			case c == '<':
 				in = true
 				rest := strings.ToLower(h[i+1 : min(len(h), i+4)])
+				block := false
 				for _, p := range []string{"br", "p", "/p", "div", "/di", "tr", "li", "/tr"} {
 					if strings.HasPrefix(rest, p) {
 						plain.WriteByte('\n')
+						block = true
 						break
 					}
+				}
+				// a cell is set apart by a space, unless white space is there already
+				cell := false
+				for _, p := range []string{"td", "th", "/td", "/th"} {
+					cell = cell || strings.HasPrefix(rest, p)
+				}
+				if s := plain.String(); !block && cell && s != "" && !strings.ContainsAny(s[len(s)-1:], "\n \t") {
+					plain.WriteByte(' ')
 				}
 			default:
 				plain.WriteByte(c)
