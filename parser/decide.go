@@ -33,8 +33,14 @@ func (s *scan) decide() *Bounce {
 		}
 	}
 	if s.mdn || s.reportType == "disposition-notification" {
-		// a read receipt (RFC 8098): the message reached its reader
-		b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
+		if !mdnRejection(s.mdnFields) {
+			// a read receipt (RFC 8098): the message reached its reader
+			b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
+			return b
+		}
+		// a Sieve "reject" (RFC 5429): the delivery agent refused the
+		// message, and says why in the text
+		s.decideRejectMDN(b, &found)
 		return b
 	}
 	if fs := dsnInText(&found); len(fs) > 1 {
@@ -345,4 +351,54 @@ func transcriptReply(text string, class byte) string {
 		}
 	}
 	return ""
+}
+
+// mdnRejection reports whether the fields of a message/disposition-notification
+// part are those of a refusal rather than of a receipt: a Sieve "reject"
+// (RFC 5429, section 2.1) is an MDN that a program sent on its own for a
+// message it deleted, "automatic-action/MDN-sent-automatically; deleted". A
+// reader's own receipt is a manual action, or says the message was displayed.
+func mdnRejection(fs []Field) bool {
+	d := strings.ToLower(fieldsGet(fs, "Disposition"))
+	mode, kind, ok := strings.Cut(d, ";")
+	if !ok {
+		return false
+	}
+	action, sending, _ := strings.Cut(strings.TrimSpace(mode), "/")
+	// the type may carry modifiers after a "/" (RFC 3798)
+	kind, _, _ = strings.Cut(strings.TrimSpace(kind), "/")
+	return strings.TrimSpace(action) == "automatic-action" &&
+		strings.TrimSpace(sending) == "mdn-sent-automatically" &&
+		strings.TrimSpace(kind) == "deleted"
+}
+
+// decideRejectMDN reads a Sieve rejection: the refused recipient is the MDN's
+// Final-Recipient, the reason the notice's text.
+func (s *scan) decideRejectMDN(b *Bounce, f *finds) {
+	b.Kind, b.Decoder = KindNDR, "rfc5429"
+	a := addrOf(stripType(fieldsGet(s.mdnFields, "Final-Recipient")))
+	if a == "" {
+		a = addrOf(stripType(fieldsGet(s.mdnFields, "Original-Recipient")))
+	}
+	if a == "" {
+		// no recipient in the report: the text may name it
+		b.Recipients = s.freeText(b, f)
+		if len(b.Recipients) == 0 {
+			b.Kind, b.Decoder = KindNotBounce, ""
+		}
+		return
+	}
+	diag := stripBoilerplate(foldSpace(f.text.t))
+	if len(diag) > maxHumanDiag {
+		diag = diag[:maxHumanDiag]
+	}
+	// Reporting-UA is the agent's host, then its product after a ";"
+	ua, _, _ := strings.Cut(fieldsGet(s.mdnFields, "Reporting-UA"), ";")
+	b.Recipients = []Recipient{{
+		Address:      a,
+		Action:       "failed",
+		Diagnostic:   diag,
+		ReportingMTA: strings.TrimSpace(ua),
+		LastAttempt:  b.Date,
+	}}
 }

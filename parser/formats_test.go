@@ -500,6 +500,51 @@ func TestReadReceiptIsNotABounce(t *testing.T) {
 	assert.Empty(t, b.Recipients)
 }
 
+// A Sieve "reject" (RFC 5429) is an MDN too, but one that a delivery agent
+// sent on its own for a message it deleted: the recipient named is refused,
+// for the reason the text gives. A reader's receipt for a message deleted
+// unread is a manual action, and no bounce.
+func TestSieveRejectIsABounce(t *testing.T) {
+	reject := func(disposition string) *Bounce {
+		b, err := Parse(msg(
+			"From: Mail Delivery Subsystem <MAILER-DAEMON@imap.example.org>",
+			"To: <alice@example.com>",
+			"Subject: Rejected: Plans",
+			"MIME-Version: 1.0",
+			`Content-Type: multipart/report; report-type=disposition-notification; boundary="b1"`,
+			"",
+			"--b1",
+			"Content-Type: text/plain",
+			"",
+			"Your message to <kim@example.org> was automatically rejected:",
+			"Quota exceeded (mailbox for user is full)",
+			"--b1",
+			"Content-Type: message/disposition-notification",
+			"",
+			"Reporting-UA: imap.example.org; Dovecot Mail Delivery Agent",
+			"Final-Recipient: rfc822; kim@example.org",
+			"Original-Message-ID: <plans@example.com>",
+			"Disposition: "+disposition,
+			"--b1--",
+		))
+		require.NoError(t, err)
+		return b
+	}
+	b := reject("automatic-action/MDN-sent-automatically; deleted")
+	assert.Equal(t, KindNDR, b.Kind)
+	require.Len(t, b.Recipients, 1)
+	r := b.Recipients[0]
+	assert.Equal(t, "kim@example.org", r.Address)
+	assert.Equal(t, "failed", r.Action)
+	assert.Equal(t, "imap.example.org", r.ReportingMTA)
+	assert.Contains(t, r.Diagnostic, "Quota exceeded (mailbox for user is full)")
+	for _, d := range []string{"manual-action/MDN-sent-manually; deleted", "automatic-action/MDN-sent-automatically; displayed", "deleted", ""} {
+		b := reject(d)
+		assert.Equal(t, KindNotBounce, b.Kind, d)
+		assert.Empty(t, b.Recipients, d)
+	}
+}
+
 // Postfix names the alias or list a recipient was expanded from: it is the
 // original recipient, and not part of the diagnostic.
 func TestExpandedFromIsTheOriginalRecipient(t *testing.T) {

@@ -284,7 +284,8 @@ type scan struct {
 	original   []Field // the returned message's header
 	hasOrig    bool
 	reportType string
-	mdn        bool // a message/disposition-notification part (RFC 8098)
+	mdn        bool    // a message/disposition-notification part (RFC 8098)
+	mdnFields  []Field // the first such part's fields
 	parts      int
 	err        error
 	buf        *bytes.Buffer // holds one part's body at a time, during the walk
@@ -484,8 +485,11 @@ func (s *scan) walk(e part, depth int) {
 	case "text/html":
 		// a copy: the body's bytes are reused
 		s.htmlParts = append(s.htmlParts, string(body))
-	case "message/disposition-notification":
+	case "message/disposition-notification", "message/global-disposition-notification":
 		s.mdn = true
+		if s.mdnFields == nil {
+			s.mdnFields, _ = readFields(normalizeNewlines(bytes.TrimLeft(body, "\n")))
+		}
 	case "", "text/plain", "text/enriched":
 		s.addText(body)
 	default:
