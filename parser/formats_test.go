@@ -857,3 +857,48 @@ func TestSystemSenderSpellings(t *testing.T) {
 		assert.Equal(t, "bob@example.net", b.Recipients[0].Address, from)
 	}
 }
+
+// Notices that quote the original's header after a line of their own: qmail
+// builds that return the header only, T-Online's "Message text follows"
+// rule, Exchange's localized "Original message headers". The header is read
+// as the original's, and kept out of the diagnostic.
+func TestMoreOriginalMarkers(t *testing.T) {
+	for name, c := range map[string]struct{ intro, marker string }{
+		"qmail headers only": {
+			"<carla@example.com>:\nSorry, no mailbox here by that name. (#5.1.1)",
+			"--- Enclosed are the original headers of the message.",
+		},
+		"t-online": {
+			"|------------------------- Failed addresses follow: ---------------------|\n <carla@example.com> ... Remote host said: 550 5.1.1 User unknown",
+			"|------------------------- Message text follows: ------------------------|",
+		},
+		"exchange pt": {
+			"carla@example.com\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##",
+			"Cabeçalhos da mensagem original:",
+		},
+	} {
+		b, err := Parse(msg(
+			"From: MAILER-DAEMON@mx.example.org",
+			"To: sender@example.net",
+			"Subject: failure notice",
+			"Content-Type: text/plain; charset=utf-8",
+			"",
+			"Hi. This is the mail system at mx.example.org.",
+			"I'm afraid I wasn't able to deliver your message to the following addresses.",
+			"",
+			c.intro,
+			"",
+			c.marker,
+			"",
+			"From: sender@example.net",
+			"To: carla@example.com",
+			"Subject: Hello again",
+			"Message-ID: <hello-5@example.net>",
+		))
+		require.NoError(t, err, name)
+		require.Len(t, b.Recipients, 1, name)
+		assert.Equal(t, "carla@example.com", b.Recipients[0].Address, name)
+		assert.Equal(t, "hello-5@example.net", b.Original.MessageID, name)
+		assert.NotContains(t, b.Recipients[0].Diagnostic, "Hello again", name)
+	}
+}

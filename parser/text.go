@@ -225,11 +225,19 @@ var originalMarkers = []string{
 	"----- message text follows -----",
 	"----- returned message -----",
 	"original message:",
+	"enclosed are the original headers of the message",
+	"message text follows:",
+	"here is listed the initial part of the message",
 	"dies ist eine kopie der nachricht",
 	"ceci est une copie du message",
 	"esta es una copia del mensaje",
 	"questa è una copia del messaggio",
 	"esta é uma cópia da mensagem",
+	"cabeçalhos da mensagem original",
+	"en-têtes de message d'origine",
+	"encabezados del mensaje original",
+	"ursprüngliche nachrichtenkopfzeilen",
+	"intestazioni originali del messaggio",
 }
 
 var originalMarkerMatcher = multimatch.NewFold(originalMarkers)
