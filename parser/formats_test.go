@@ -902,3 +902,32 @@ func TestMoreOriginalMarkers(t *testing.T) {
 		assert.NotContains(t, b.Recipients[0].Diagnostic, "Hello again", name)
 	}
 }
+
+// A notice that gives its reason first, then lists the addresses, indented,
+// then ends with a paragraph of its own (InterMail's "Mail System Error"):
+// the closing paragraph is no recipient's detail, and the one recipient's
+// diagnostic is the whole notice.
+func TestIndentedListThenClosingParagraph(t *testing.T) {
+	b, err := Parse(msg(
+		"From: Mail Administrator <Postmaster@mail.example.net>",
+		"To: sender@example.net",
+		"Subject: Mail System Error - Returned Mail",
+		"",
+		"This Message was undeliverable due to the following reason:",
+		"",
+		"Your message was not delivered within 5 days:",
+		"Host 192.0.2.25 is not responding.",
+		"",
+		"The following recipients did not receive this message:",
+		"",
+		"     <hana@example.com>",
+		"",
+		"Please reply to <Postmaster@mail.example.net>",
+		"if you feel this message to be in error.",
+	))
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 1)
+	r := b.Recipients[0]
+	assert.Equal(t, "hana@example.com", r.Address)
+	assert.Contains(t, r.Diagnostic, "Host 192.0.2.25 is not responding")
+}
