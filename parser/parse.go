@@ -834,9 +834,16 @@ func plainDotAtom(s string) bool {
 	return true
 }
 
-// normAddr trims brackets and quotes and lower-cases the address.
+// normAddr trims brackets and quotes and lower-cases the address, and parts
+// it from the words of a script without spaces that ran into it
+// (unglueBounds).
 func normAddr(a string) string {
 	a = strings.TrimSpace(a)
+	if !isASCII(a) {
+		if i, j := unglueBounds(a, 0, len(a)); i > 0 || j < len(a) {
+			a = a[i:j]
+		}
+	}
 	a = strings.Trim(a, "<>\"'`()[],;:. ")
 	return strings.ToLower(a)
 }
