@@ -903,10 +903,10 @@ func TestMoreOriginalMarkers(t *testing.T) {
 	}
 }
 
-// A notice that gives its reason first, then lists the addresses, indented,
-// then ends with a paragraph of its own (InterMail's "Mail System Error"):
-// the closing paragraph is no recipient's detail, and the one recipient's
-// diagnostic is the whole notice.
+// A notice that gives its reason first, then lists the addresses, then ends
+// with set words of its own (InterMail's "Mail System Error"): the closing
+// words are no recipient's detail, and the one recipient's diagnostic is the
+// whole notice.
 func TestIndentedListThenClosingParagraph(t *testing.T) {
 	b, err := Parse(msg(
 		"From: Mail Administrator <Postmaster@mail.example.net>",

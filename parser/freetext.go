@@ -20,10 +20,7 @@ const maxLead = 28
 // naming the address to the next such line, and ends early after a long run
 // of lines, or where, after a blank line, the text is indented less than the
 // piece's first line of detail (Exim's indented blocks end that way, before
-// a trailing note). An address alone on an indented line, one of a list,
-// has no detail when a blank line and a less indented paragraph follow it:
-// that paragraph is the notice's, about all of them. A line repeated within
-// a piece is kept once.
+// a trailing note). A line repeated within a piece is kept once.
 //
 // Sendmail's transcript puts the server's answer before the line that sums
 // it up for an address ("<<< 550 Insecure Mail Relay", then "554
@@ -36,7 +33,6 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 	segs := map[string]*segment{}
 	lastLine := 0
 	bodyIndent, sawBlank := -1, false
-	listIndent := -1     // the indent of a line holding only the address, one of a list
 	var pending []string // transcript lines since the last boundary
 	inTranscript, closeCur := false, false
 	// whether any line can start a transcript: one search of the text
@@ -64,23 +60,16 @@ func recipientSegments(text string, exclude map[string]bool) (order []string, bl
 				pending, closeCur = pending[:0], true
 			}
 			lastLine = i
-			bodyIndent, sawBlank, listIndent = -1, false, -1
+			bodyIndent, sawBlank = -1, false
 			if rest := strings.TrimSpace(strings.Trim(strings.TrimSpace(line), "<>:")); len(rest) > len(a)+2 {
 				bodyIndent = indentOf(line)
-			} else if ind := indentOf(line); ind > 0 {
-				listIndent = ind
 			}
 		} else if cur != nil {
 			if strings.TrimSpace(line) == "" {
 				sawBlank = true
 			} else {
 				ind := indentOf(line)
-				if bodyIndent < 0 && sawBlank && ind < listIndent {
-					// an indented list of addresses, then a paragraph
-					// of the notice: the paragraph is about none of them
-					// in particular
-					cur = nil
-				} else if bodyIndent < 0 {
+				if bodyIndent < 0 {
 					bodyIndent = ind
 				} else if sawBlank && ind < bodyIndent {
 					cur = nil
@@ -387,6 +376,13 @@ func (s *scan) freeText(b *Bounce, f *finds) []Recipient {
 		diag := ""
 		if ok {
 			diag = cleanBlock(blk, a)
+			if onlyPunct(cutBoilerplate(diag)) {
+				// the lines after the address are the notice's
+				// closing words (InterMail's "Please reply to
+				// <postmaster> if you feel this message to be in
+				// error"), not about it: the reason is elsewhere
+				diag = ""
+			}
 		}
 		if diag == "" {
 			diag = wholeText()

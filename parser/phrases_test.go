@@ -338,7 +338,7 @@ func recipientSegmentsRef(text string, exclude map[string]bool) (order []string,
 	buf := map[string]*strings.Builder{}
 	seen := map[[2]string]bool{} // address, trimmed line
 	lastLine := 0
-	bodyIndent, sawBlank, listIndent := -1, false, -1
+	bodyIndent, sawBlank := -1, false
 	for i, rest := 0, text; ; i++ {
 		line, next, more := strings.Cut(rest, "\n")
 		if a := recipientOnLine(line, exclude); a != "" {
@@ -348,20 +348,16 @@ func recipientSegmentsRef(text string, exclude map[string]bool) (order []string,
 				order = append(order, a)
 			}
 			lastLine = i
-			bodyIndent, sawBlank, listIndent = -1, false, -1
+			bodyIndent, sawBlank = -1, false
 			if rest := strings.TrimSpace(strings.Trim(strings.TrimSpace(line), "<>:")); len(rest) > len(a)+2 {
 				bodyIndent = indentOf(line)
-			} else if indentOf(line) > 0 {
-				listIndent = indentOf(line)
 			}
 		} else if cur != "" {
 			if strings.TrimSpace(line) == "" {
 				sawBlank = true
 			} else {
 				ind := indentOf(line)
-				if bodyIndent < 0 && sawBlank && ind < listIndent {
-					cur = ""
-				} else if bodyIndent < 0 {
+				if bodyIndent < 0 {
 					bodyIndent = ind
 				} else if sawBlank && ind < bodyIndent {
 					cur = ""
