@@ -613,6 +613,9 @@ func TestRemoteHostOf(t *testing.T) {
 		"Remote server (203.0.113.10) issued an error.":                                                  "203.0.113.10",
 		"Remote Server at mx.example.org (192.0.2.5) returned '550 5.1.1 not found'":                     "mx.example.org",
 		"Generating server: corp.example.net Receiving server: mx.example.org (192.0.2.5) 550 not found": "mx.example.org",
+		"Generating server: ex.example.net mx.example.com #550 5.7.1 Message rejected as spam ##":        "mx.example.com",
+		"ann@example.org #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##":                            "",
+		"#554 5.2.2 mailbox full; STOREDRV.Deliver.Exception ##":                                         "",
 	} {
 		assert.Equal(t, want, remoteHostOf(in), in)
 	}
