@@ -43,6 +43,12 @@ func (s *scan) decide() *Bounce {
 		s.decideRejectMDN(b, &found)
 		return b
 	}
+	if s.inner != nil && !s.nested && s.wraps(b, &found) {
+		if ib, err := parse(s.inner, true); err == nil && len(ib.Recipients) > 0 &&
+			(ib.Kind == KindNDR || ib.Kind == KindDSN) {
+			return ib
+		}
+	}
 	if fs := dsnInText(&found); len(fs) > 1 {
 		s.dsn = fs
 		s.decideDSN(b, &found)
@@ -401,4 +407,18 @@ func (s *scan) decideRejectMDN(b *Bounce, f *finds) {
 		ReportingMTA: strings.TrimSpace(ua),
 		LastAttempt:  b.Date,
 	}}
+}
+
+// wraps reports whether the message only wraps the notice attached to it
+// (s.inner): its own text names no address but those of its header, and no
+// header field names failed recipients. A list manager passes on a bounce it
+// could not read that way ("Uncaught bounce notification"), a person forwards
+// one. A notice that returns a notice (a bounce that bounced) names the
+// address it failed for.
+func (s *scan) wraps(b *Bounce, f *finds) bool {
+	if fieldsGet(s.top, "X-Failed-Recipients") != "" {
+		return false
+	}
+	order, _ := recipientSegments(f.text.t, s.excluded(b))
+	return len(order) == 0
 }

@@ -934,3 +934,56 @@ func TestIndentedListThenClosingParagraph(t *testing.T) {
 	assert.Equal(t, "hana@example.com", r.Address)
 	assert.Contains(t, r.Diagnostic, "Host 192.0.2.25 is not responding")
 }
+
+// A message that only wraps a notice (a list manager's "Uncaught bounce
+// notification", a forward) is read for the attached notice. A notice that
+// returns a notice names the address it failed for, and is read itself.
+func TestAttachedNotice(t *testing.T) {
+	inner := []string{
+		"Return-Path: <>",
+		"From: MAILER-DAEMON@mail.example.com",
+		"To: list-bounces@lists.example.org",
+		"Subject: failure notice",
+		"",
+		"Hi. This is the qmail-send program at mail.example.com.",
+		"I'm afraid I wasn't able to deliver your message to the following addresses.",
+		"This is a permanent error; I've given up. Sorry it didn't work out.",
+		"",
+		"<carla@example.com>:",
+		"Sorry, no mailbox here by that name. (#5.1.1)",
+	}
+	wrap := func(from, subject string, text ...string) *Bounce {
+		lines := []string{
+			"From: " + from,
+			"To: list-owner@lists.example.org",
+			"Subject: " + subject,
+			"MIME-Version: 1.0",
+			`Content-Type: multipart/mixed; boundary="b1"`,
+			"",
+			"--b1",
+			"Content-Type: text/plain",
+			"",
+		}
+		lines = append(lines, text...)
+		lines = append(lines, "--b1", "Content-Type: message/rfc822", "")
+		lines = append(lines, inner...)
+		lines = append(lines, "--b1--")
+		b, err := Parse(msg(lines...))
+		require.NoError(t, err)
+		return b
+	}
+	b := wrap("list-bounces@lists.example.org", "Uncaught bounce notification",
+		"The attached message was received as a bounce, but either the bounce",
+		"format was not recognized, or no member addresses could be extracted from it.")
+	require.Len(t, b.Recipients, 1)
+	assert.Equal(t, "carla@example.com", b.Recipients[0].Address)
+	assert.Equal(t, "5.1.1", b.Recipients[0].Status)
+
+	b = wrap("MAILER-DAEMON@lists.example.org", "failure notice",
+		"I tried to deliver a bounce message to this address, but the bounce bounced!",
+		"",
+		"<list-bounces@lists.example.org>:",
+		"Sorry, no mailbox here by that name. (#5.1.1)")
+	require.Len(t, b.Recipients, 1)
+	assert.Equal(t, "list-bounces@lists.example.org", b.Recipients[0].Address)
+}
