@@ -61,6 +61,12 @@ var boilerplate = []string{
 	// Exchange
 	"your message did not reach some or all of the intended recipients.",
 	"did not reach the following recipient(s):",
+	"diagnostic information for administrators:",
+	"diagnoseinformationen für administratoren:",
+	"informations de diagnostic pour les administrateurs",
+	"información de diagnóstico para administradores:",
+	"informazioni di diagnostica per gli amministratori:",
+	"informações de diagnóstico para administradores:",
 	// InterMail (Openwave)
 	"this message was undeliverable due to the following reason:",
 	"the following recipients did not receive this message:",

@@ -511,3 +511,17 @@ func piecesText(rng *rand.Rand, phrases, filler []string, max int) string {
 	}
 	return b.String()
 }
+
+// Exchange's headings, in the languages of its notices, are no part of the
+// error; the server's words are kept.
+func TestExchangeHeadingsAreBoilerplate(t *testing.T) {
+	for in, want := range map[string]string{
+		"Diagnostic information for administrators: #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##": "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##",
+		"Diagnoseinformationen für Administratoren: #554 5.2.2 mailbox full ##":                          "#554 5.2.2 mailbox full ##",
+		"Informations de diagnostic pour les administrateurs : #550 5.7.54 relay denied ##":              "#550 5.7.54 relay denied ##",
+	} {
+		if got := stripBoilerplate(in); got != want {
+			t.Errorf("stripBoilerplate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
