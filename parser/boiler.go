@@ -61,6 +61,17 @@ var boilerplate = []string{
 	// Exchange
 	"your message did not reach some or all of the intended recipients.",
 	"did not reach the following recipient(s):",
+	"diagnostic information for administrators:",
+	"diagnoseinformationen für administratoren:",
+	"informations de diagnostic pour les administrateurs",
+	"información de diagnóstico para administradores:",
+	"informazioni di diagnostica per gli amministratori:",
+	"informações de diagnóstico para administradores:",
+	// InterMail (Openwave)
+	"this message was undeliverable due to the following reason:",
+	"the following recipients did not receive this message:",
+	"the reasons given by the server are included to help you determine why each recipient was rejected.",
+	"please reply to <postmaster@",
 }
 
 var boilerplateMatcher = multimatch.NewFold(boilerplate)
@@ -68,6 +79,21 @@ var boilerplateMatcher = multimatch.NewFold(boilerplate)
 // stripBoilerplate removes the writer's set phrases from a folded diagnostic.
 // When nothing would remain, the text is kept as it was.
 func stripBoilerplate(d string) string {
+	out := cutBoilerplate(d)
+	if onlyPunct(out) {
+		return d
+	}
+	return out
+}
+
+// onlyPunct reports whether s holds nothing but spaces and punctuation.
+func onlyPunct(s string) bool {
+	return strings.Trim(s, " .:;-*") == ""
+}
+
+// cutBoilerplate removes the writer's set phrases from a folded diagnostic,
+// and folds the white space of what remains, which may be nothing.
+func cutBoilerplate(d string) string {
 	l := searchForm(d) // for boilerplateMatcher, which folds ASCII case
 	var cut [][3]int   // start, end, phrase
 	// Each phrase is cut where it occurs, from the end of its previous cut
@@ -108,11 +134,7 @@ func stripBoilerplate(d string) string {
 		b.WriteString(d[i:j])
 		i = j
 	}
-	out := foldSpace(b.String())
-	if strings.Trim(out, " .:;-*") == "" {
-		return d
-	}
-	return out
+	return foldSpace(b.String())
 }
 
 // cutEnd returns where the last cut of phrase id ends, 0 when there is none.

@@ -26,7 +26,8 @@ const (
 type Bounce struct {
 	Kind Kind
 	// Decoder names what recognised the message: "rfc3464", "arf", "rfc3834",
-	// or the MTA whose free-text format was decoded ("postfix", "qmail", ...).
+	// "rfc5429" (a Sieve rejection), or the MTA whose free-text format was
+	// decoded ("postfix", "qmail", ...).
 	Decoder string
 
 	// Header fields of the bounce message itself.

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -288,7 +289,7 @@ func addrIndex(s string) (int, int) {
 	if !isASCII(s) {
 		// letters and digits beyond ASCII: leave them to the regexp
 		if loc := addrRe.FindStringIndex(s); loc != nil {
-			return loc[0], loc[1]
+			return unglueBounds(s, loc[0], loc[1])
 		}
 		return -1, -1
 	}
@@ -325,4 +326,51 @@ func addrIndex(s string) (int, int) {
 			return r, end
 		}
 	}
+}
+
+// isSpacelessLetter reports whether r is a letter of a script written without
+// spaces between words: Han, Hiragana, Katakana, Hangul.
+func isSpacelessLetter(r rune) bool {
+	return r >= 0x1100 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+// unglueBounds narrows the address at s[i:j] to what it is when the text
+// around it is Chinese, Japanese or Korean, written without spaces: the
+// words before and after it run into it, and an address's pattern takes
+// their letters in ("宛先jiro@example.jpへの", "fay@example.com으로",
+// "收件人david@example.com"). Such letters before a local part that goes on
+// in ASCII are not part of it; nor are those after the ASCII start of the
+// domain's last label (no top-level domain mixes the two). An address
+// written in those scripts throughout keeps them.
+func unglueBounds(s string, i, j int) (int, int) {
+	a := s[i:j]
+	at := strings.LastIndexByte(a, '@')
+	if at < 0 {
+		return i, j
+	}
+	ni, nj := i, j
+	k := 0
+	for k < at {
+		r, n := utf8.DecodeRuneInString(a[k:])
+		if !isSpacelessLetter(r) {
+			break
+		}
+		k += n
+	}
+	if k > 0 && k < at && isASCII(a[k:at]) {
+		ni = i + k
+	}
+	if dot := strings.LastIndexByte(a, '.'); dot > at {
+		for p := dot + 1; p < len(a); {
+			r, n := utf8.DecodeRuneInString(a[p:])
+			if isSpacelessLetter(r) {
+				if p > dot+1 && isASCII(a[dot+1:p]) {
+					nj = i + p
+				}
+				break
+			}
+			p += n
+		}
+	}
+	return ni, nj
 }

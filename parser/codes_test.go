@@ -234,3 +234,24 @@ func TestAddrIndexMatchesPattern(t *testing.T) {
 		}
 	}
 }
+
+func TestUnglueBounds(t *testing.T) {
+	for in, want := range map[string]string{
+		"宛先jiro@example.jpへのメールは配送できませんでした": "jiro@example.jp",
+		"fay@example.com으로 보낸 메일이":          "fay@example.com",
+		"收件人david@example.com的邮件":           "david@example.com",
+		"받는사람 fay.kim@mail.example.co.kr":   "fay.kim@mail.example.co.kr",
+		"jürgen@example.de":                 "jürgen@example.de",
+		"émile@example.fr":                  "émile@example.fr",
+		"用户@例子.中国":                          "用户@例子.中国",
+		"田中@example.jp":                     "田中@example.jp",
+	} {
+		i, j := addrIndex(in)
+		if i < 0 || in[i:j] != want {
+			t.Errorf("addrIndex(%q) finds %d, %d, want %q", in, i, j, want)
+		}
+		if got := normAddr(addrRe.FindString(in)); got != want {
+			t.Errorf("normAddr of %q = %q, want %q", in, got, want)
+		}
+	}
+}

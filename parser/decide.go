@@ -33,9 +33,21 @@ func (s *scan) decide() *Bounce {
 		}
 	}
 	if s.mdn || s.reportType == "disposition-notification" {
-		// a read receipt (RFC 8098): the message reached its reader
-		b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
+		if !mdnRejection(s.mdnFields) {
+			// a read receipt (RFC 8098): the message reached its reader
+			b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
+			return b
+		}
+		// a Sieve "reject" (RFC 5429): the delivery agent refused the
+		// message, and says why in the text
+		s.decideRejectMDN(b, &found)
 		return b
+	}
+	if s.inner != nil && !s.nested && s.wraps(b, &found) {
+		if ib, err := parse(s.inner, true); err == nil && len(ib.Recipients) > 0 &&
+			(ib.Kind == KindNDR || ib.Kind == KindDSN) {
+			return ib
+		}
 	}
 	if fs := dsnInText(&found); len(fs) > 1 {
 		s.dsn = fs
@@ -345,4 +357,68 @@ func transcriptReply(text string, class byte) string {
 		}
 	}
 	return ""
+}
+
+// mdnRejection reports whether the fields of a message/disposition-notification
+// part are those of a refusal rather than of a receipt: a Sieve "reject"
+// (RFC 5429, section 2.1) is an MDN that a program sent on its own for a
+// message it deleted, "automatic-action/MDN-sent-automatically; deleted". A
+// reader's own receipt is a manual action, or says the message was displayed.
+func mdnRejection(fs []Field) bool {
+	d := strings.ToLower(fieldsGet(fs, "Disposition"))
+	mode, kind, ok := strings.Cut(d, ";")
+	if !ok {
+		return false
+	}
+	action, sending, _ := strings.Cut(strings.TrimSpace(mode), "/")
+	// the type may carry modifiers after a "/" (RFC 3798)
+	kind, _, _ = strings.Cut(strings.TrimSpace(kind), "/")
+	return strings.TrimSpace(action) == "automatic-action" &&
+		strings.TrimSpace(sending) == "mdn-sent-automatically" &&
+		strings.TrimSpace(kind) == "deleted"
+}
+
+// decideRejectMDN reads a Sieve rejection: the refused recipient is the MDN's
+// Final-Recipient, the reason the notice's text.
+func (s *scan) decideRejectMDN(b *Bounce, f *finds) {
+	b.Kind, b.Decoder = KindNDR, "rfc5429"
+	a := addrOf(stripType(fieldsGet(s.mdnFields, "Final-Recipient")))
+	if a == "" {
+		a = addrOf(stripType(fieldsGet(s.mdnFields, "Original-Recipient")))
+	}
+	if a == "" {
+		// no recipient in the report: the text may name it
+		b.Recipients = s.freeText(b, f)
+		if len(b.Recipients) == 0 {
+			b.Kind, b.Decoder = KindNotBounce, ""
+		}
+		return
+	}
+	diag := stripBoilerplate(foldSpace(f.text.t))
+	if len(diag) > maxHumanDiag {
+		diag = diag[:maxHumanDiag]
+	}
+	// Reporting-UA is the agent's host, then its product after a ";"
+	ua, _, _ := strings.Cut(fieldsGet(s.mdnFields, "Reporting-UA"), ";")
+	b.Recipients = []Recipient{{
+		Address:      a,
+		Action:       "failed",
+		Diagnostic:   diag,
+		ReportingMTA: strings.TrimSpace(ua),
+		LastAttempt:  b.Date,
+	}}
+}
+
+// wraps reports whether the message only wraps the notice attached to it
+// (s.inner): its own text names no address but those of its header, and no
+// header field names failed recipients. A list manager passes on a bounce it
+// could not read that way ("Uncaught bounce notification"), a person forwards
+// one. A notice that returns a notice (a bounce that bounced) names the
+// address it failed for.
+func (s *scan) wraps(b *Bounce, f *finds) bool {
+	if fieldsGet(s.top, "X-Failed-Recipients") != "" {
+		return false
+	}
+	order, _ := recipientSegments(f.text.t, s.excluded(b))
+	return len(order) == 0
 }

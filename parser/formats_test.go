@@ -500,6 +500,51 @@ func TestReadReceiptIsNotABounce(t *testing.T) {
 	assert.Empty(t, b.Recipients)
 }
 
+// A Sieve "reject" (RFC 5429) is an MDN too, but one that a delivery agent
+// sent on its own for a message it deleted: the recipient named is refused,
+// for the reason the text gives. A reader's receipt for a message deleted
+// unread is a manual action, and no bounce.
+func TestSieveRejectIsABounce(t *testing.T) {
+	reject := func(disposition string) *Bounce {
+		b, err := Parse(msg(
+			"From: Mail Delivery Subsystem <MAILER-DAEMON@imap.example.org>",
+			"To: <alice@example.com>",
+			"Subject: Rejected: Plans",
+			"MIME-Version: 1.0",
+			`Content-Type: multipart/report; report-type=disposition-notification; boundary="b1"`,
+			"",
+			"--b1",
+			"Content-Type: text/plain",
+			"",
+			"Your message to <kim@example.org> was automatically rejected:",
+			"Quota exceeded (mailbox for user is full)",
+			"--b1",
+			"Content-Type: message/disposition-notification",
+			"",
+			"Reporting-UA: imap.example.org; Dovecot Mail Delivery Agent",
+			"Final-Recipient: rfc822; kim@example.org",
+			"Original-Message-ID: <plans@example.com>",
+			"Disposition: "+disposition,
+			"--b1--",
+		))
+		require.NoError(t, err)
+		return b
+	}
+	b := reject("automatic-action/MDN-sent-automatically; deleted")
+	assert.Equal(t, KindNDR, b.Kind)
+	require.Len(t, b.Recipients, 1)
+	r := b.Recipients[0]
+	assert.Equal(t, "kim@example.org", r.Address)
+	assert.Equal(t, "failed", r.Action)
+	assert.Equal(t, "imap.example.org", r.ReportingMTA)
+	assert.Contains(t, r.Diagnostic, "Quota exceeded (mailbox for user is full)")
+	for _, d := range []string{"manual-action/MDN-sent-manually; deleted", "automatic-action/MDN-sent-automatically; displayed", "deleted", ""} {
+		b := reject(d)
+		assert.Equal(t, KindNotBounce, b.Kind, d)
+		assert.Empty(t, b.Recipients, d)
+	}
+}
+
 // Postfix names the alias or list a recipient was expanded from: it is the
 // original recipient, and not part of the diagnostic.
 func TestExpandedFromIsTheOriginalRecipient(t *testing.T) {
@@ -568,6 +613,9 @@ func TestRemoteHostOf(t *testing.T) {
 		"Remote server (203.0.113.10) issued an error.":                                                  "203.0.113.10",
 		"Remote Server at mx.example.org (192.0.2.5) returned '550 5.1.1 not found'":                     "mx.example.org",
 		"Generating server: corp.example.net Receiving server: mx.example.org (192.0.2.5) 550 not found": "mx.example.org",
+		"Generating server: ex.example.net mx.example.com #550 5.7.1 Message rejected as spam ##":        "mx.example.com",
+		"ann@example.org #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##":                            "",
+		"#554 5.2.2 mailbox full; STOREDRV.Deliver.Exception ##":                                         "",
 	} {
 		assert.Equal(t, want, remoteHostOf(in), in)
 	}
@@ -811,4 +859,131 @@ func TestSystemSenderSpellings(t *testing.T) {
 		require.Len(t, b.Recipients, 1, from)
 		assert.Equal(t, "bob@example.net", b.Recipients[0].Address, from)
 	}
+}
+
+// Notices that quote the original's header after a line of their own: qmail
+// builds that return the header only, T-Online's "Message text follows"
+// rule, Exchange's localized "Original message headers". The header is read
+// as the original's, and kept out of the diagnostic.
+func TestMoreOriginalMarkers(t *testing.T) {
+	for name, c := range map[string]struct{ intro, marker string }{
+		"qmail headers only": {
+			"<carla@example.com>:\nSorry, no mailbox here by that name. (#5.1.1)",
+			"--- Enclosed are the original headers of the message.",
+		},
+		"t-online": {
+			"|------------------------- Failed addresses follow: ---------------------|\n <carla@example.com> ... Remote host said: 550 5.1.1 User unknown",
+			"|------------------------- Message text follows: ------------------------|",
+		},
+		"exchange pt": {
+			"carla@example.com\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##",
+			"Cabeçalhos da mensagem original:",
+		},
+	} {
+		b, err := Parse(msg(
+			"From: MAILER-DAEMON@mx.example.org",
+			"To: sender@example.net",
+			"Subject: failure notice",
+			"Content-Type: text/plain; charset=utf-8",
+			"",
+			"Hi. This is the mail system at mx.example.org.",
+			"I'm afraid I wasn't able to deliver your message to the following addresses.",
+			"",
+			c.intro,
+			"",
+			c.marker,
+			"",
+			"From: sender@example.net",
+			"To: carla@example.com",
+			"Subject: Hello again",
+			"Message-ID: <hello-5@example.net>",
+		))
+		require.NoError(t, err, name)
+		require.Len(t, b.Recipients, 1, name)
+		assert.Equal(t, "carla@example.com", b.Recipients[0].Address, name)
+		assert.Equal(t, "hello-5@example.net", b.Original.MessageID, name)
+		assert.NotContains(t, b.Recipients[0].Diagnostic, "Hello again", name)
+	}
+}
+
+// A notice that gives its reason first, then lists the addresses, then ends
+// with set words of its own (InterMail's "Mail System Error"): the closing
+// words are no recipient's detail, and the one recipient's diagnostic is the
+// whole notice.
+func TestIndentedListThenClosingParagraph(t *testing.T) {
+	b, err := Parse(msg(
+		"From: Mail Administrator <Postmaster@mail.example.net>",
+		"To: sender@example.net",
+		"Subject: Mail System Error - Returned Mail",
+		"",
+		"This Message was undeliverable due to the following reason:",
+		"",
+		"Your message was not delivered within 5 days:",
+		"Host 192.0.2.25 is not responding.",
+		"",
+		"The following recipients did not receive this message:",
+		"",
+		"     <hana@example.com>",
+		"",
+		"Please reply to <Postmaster@mail.example.net>",
+		"if you feel this message to be in error.",
+	))
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 1)
+	r := b.Recipients[0]
+	assert.Equal(t, "hana@example.com", r.Address)
+	assert.Contains(t, r.Diagnostic, "Host 192.0.2.25 is not responding")
+}
+
+// A message that only wraps a notice (a list manager's "Uncaught bounce
+// notification", a forward) is read for the attached notice. A notice that
+// returns a notice names the address it failed for, and is read itself.
+func TestAttachedNotice(t *testing.T) {
+	inner := []string{
+		"Return-Path: <>",
+		"From: MAILER-DAEMON@mail.example.com",
+		"To: list-bounces@lists.example.org",
+		"Subject: failure notice",
+		"",
+		"Hi. This is the qmail-send program at mail.example.com.",
+		"I'm afraid I wasn't able to deliver your message to the following addresses.",
+		"This is a permanent error; I've given up. Sorry it didn't work out.",
+		"",
+		"<carla@example.com>:",
+		"Sorry, no mailbox here by that name. (#5.1.1)",
+	}
+	wrap := func(from, subject string, text ...string) *Bounce {
+		lines := []string{
+			"From: " + from,
+			"To: list-owner@lists.example.org",
+			"Subject: " + subject,
+			"MIME-Version: 1.0",
+			`Content-Type: multipart/mixed; boundary="b1"`,
+			"",
+			"--b1",
+			"Content-Type: text/plain",
+			"",
+		}
+		lines = append(lines, text...)
+		lines = append(lines, "--b1", "Content-Type: message/rfc822", "")
+		lines = append(lines, inner...)
+		lines = append(lines, "--b1--")
+		b, err := Parse(msg(lines...))
+		require.NoError(t, err)
+		return b
+	}
+	b := wrap("list-bounces@lists.example.org", "Uncaught bounce notification",
+		"The attached message was received as a bounce, but either the bounce",
+		"format was not recognized, or no member addresses could be extracted from it.")
+	require.Len(t, b.Recipients, 1)
+	assert.Equal(t, "carla@example.com", b.Recipients[0].Address)
+	assert.Equal(t, "5.1.1", b.Recipients[0].Status)
+
+	b = wrap("MAILER-DAEMON@lists.example.org", "failure notice",
+		"I tried to deliver a bounce message to this address, but the bounce bounced!",
+		"",
+		"<list-bounces@lists.example.org>:",
+		"Sorry, no mailbox here by that name. (#5.1.1)")
+	require.Len(t, b.Recipients, 1)
+	assert.Equal(t, "list-bounces@lists.example.org", b.Recipients[0].Address)
 }

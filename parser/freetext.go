@@ -433,6 +433,13 @@ func (s *scan) freeText(b *Bounce, f *finds) []Recipient {
 		diag := ""
 		if ok {
 			diag = cleanBlock(blk, a)
+			if onlyPunct(cutBoilerplate(diag)) {
+				// the lines after the address are the notice's
+				// closing words (InterMail's "Please reply to
+				// <postmaster> if you feel this message to be in
+				// error"), not about it: the reason is elsewhere
+				diag = ""
+			}
 		}
 		if diag == "" {
 			diag = wholeText()
@@ -516,6 +523,9 @@ func remoteHostOf(diag string) string {
 		}
 		s = s[i+len(h):]
 	}
+	if h := exchangeRemoteHost(diag); h != "" {
+		return h
+	}
 	for _, p := range []string{"remote server at", "receiving server:", "remote server ("} {
 		if i := indexFold(diag, p); i >= 0 {
 			j := i + len(p)
@@ -525,6 +535,28 @@ func remoteHostOf(diag string) string {
 			if h := hostAfter(strings.Replace(diag[j:min(len(diag), j+300)], "(", "[", 1), 0); h != "" {
 				return h
 			}
+		}
+	}
+	return ""
+}
+
+// exchangeRemoteHost reads the remote server of Exchange 2007 and 2010's
+// diagnostic for an answer from another server: the server's name, then
+// "#", the reply and the rest ("mx.example.com #550 5.1.1 User unknown ##").
+func exchangeRemoteHost(diag string) string {
+	for from := 0; from < len(diag); {
+		i := strings.Index(diag[from:], " #")
+		if i < 0 {
+			return ""
+		}
+		i += from
+		from = i + 2
+		if r := diag[i+2:]; len(r) < 4 || r[0] < '2' || r[0] > '5' || !isDigit(r[1]) || !isDigit(r[2]) || r[3] != ' ' {
+			continue
+		}
+		w := diag[strings.LastIndexAny(diag[:i], " \t\n")+1 : i]
+		if h := hostAfter(" "+w, 0); h != "" && h == w {
+			return h
 		}
 	}
 	return ""

@@ -38,6 +38,12 @@ func (e *Error) Error() string { return "parser: " + e.Msg }
 // It returns an error only when the input is not a mail message at all (empty,
 // no header); a damaged message that still says something yields a Bounce.
 func Parse(data []byte) (*Bounce, error) {
+	return parse(data, false)
+}
+
+// parse is Parse; nested is whether data is a notice attached to another
+// message, which is then read as it is, an attached notice in it left alone.
+func parse(data []byte, nested bool) (*Bounce, error) {
 	if bytes.IndexByte(data, '\r') >= 0 {
 		// A CRLF message (as IMAP gives them) is read from a copy with
 		// LF line ends, in a buffer kept for the next message: whatever is
@@ -96,12 +102,14 @@ func Parse(data []byte) (*Bounce, error) {
 		// read the body as plain text, and report the error only when that
 		// says nothing either.
 		s.addText(rest)
+		s.nested = nested
 		b := s.decide()
 		if len(b.Recipients) == 0 {
 			return nil, s.err
 		}
 		return b, nil
 	}
+	s.nested = nested
 	return s.decide(), nil
 }
 
@@ -284,11 +292,18 @@ type scan struct {
 	original   []Field // the returned message's header
 	hasOrig    bool
 	reportType string
-	mdn        bool // a message/disposition-notification part (RFC 8098)
-	parts      int
-	err        error
-	buf        *bytes.Buffer // holds one part's body at a time, during the walk
-	limit      io.LimitedReader
+	mdn        bool    // a message/disposition-notification part (RFC 8098)
+	mdnFields  []Field // the first such part's fields
+	// inner is the attached message when it is itself a notice from a
+	// mail system (attachedNotice): a wrapper around it, as a list
+	// manager sends its owner for a bounce it could not read, is read
+	// for it
+	inner  []byte
+	nested bool // the message is such an attached notice
+	parts  int
+	err    error
+	buf    *bytes.Buffer // holds one part's body at a time, during the walk
+	limit  io.LimitedReader
 }
 
 // bodyBufs keeps body buffers from one message to the next.
@@ -478,14 +493,20 @@ func (s *scan) walk(e part, depth int) {
 				return
 			}
 		}
+		if s.inner == nil && !s.hasOrig && attachedNotice(body) {
+			s.inner = bytes.Clone(body)
+		}
 		s.setOriginal(body)
 	case "text/rfc822-headers", "message/global-headers", "text/rfc822-header":
 		s.setOriginal(body)
 	case "text/html":
 		// a copy: the body's bytes are reused
 		s.htmlParts = append(s.htmlParts, string(body))
-	case "message/disposition-notification":
+	case "message/disposition-notification", "message/global-disposition-notification":
 		s.mdn = true
+		if s.mdnFields == nil {
+			s.mdnFields, _ = readFields(normalizeNewlines(bytes.TrimLeft(body, "\n")))
+		}
 	case "", "text/plain", "text/enriched":
 		s.addText(body)
 	default:
@@ -561,6 +582,17 @@ func isAttachedReport(b []byte) bool {
 	fs, _ := readFields(normalizeNewlines(bytes.TrimLeft(b, "\n")))
 	mt, params := mediaType(fieldsGet(fs, "Content-Type"))
 	return mt == "multipart/report" && strings.Contains(strings.ToLower(params["report-type"]), "delivery-status")
+}
+
+// attachedNotice reports whether an attached message is itself a notice
+// from a mail system, by its header (looksLikeBounce): a sender such as
+// MAILER-DAEMON, with a null Return-Path or a bounce subject.
+func attachedNotice(b []byte) bool {
+	fs, _ := readFields(normalizeNewlines(bytes.TrimLeft(b[:min(len(b), 64<<10)], "\n")))
+	if len(fs) == 0 {
+		return false
+	}
+	return looksLikeBounce(fs, decodeHeader(fieldsGet(fs, "Subject")), false, func() bool { return false })
 }
 
 func (s *scan) setOriginal(b []byte) {
@@ -830,9 +862,16 @@ func plainDotAtom(s string) bool {
 	return true
 }
 
-// normAddr trims brackets and quotes and lower-cases the address.
+// normAddr trims brackets and quotes and lower-cases the address, and parts
+// it from the words of a script without spaces that ran into it
+// (unglueBounds).
 func normAddr(a string) string {
 	a = strings.TrimSpace(a)
+	if !isASCII(a) {
+		if i, j := unglueBounds(a, 0, len(a)); i > 0 || j < len(a) {
+			a = a[i:j]
+		}
+	}
 	a = strings.Trim(a, "<>\"'`()[],;:. ")
 	return strings.ToLower(a)
 }

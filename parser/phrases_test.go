@@ -416,7 +416,7 @@ func TestRecipientSegments(t *testing.T) {
 var htmlEntitiesRef = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", "\"", "&#39;", "'")
 
 func TestStripHTMLEntities(t *testing.T) {
-	pieces := []string{"<p>", "</p>", "<br>", "&lt;", "&gt;", "&amp;", "&nbsp;", "&quot;", "&#39;", "&", "l", "t;", "<b>", "x", " ", "é"}
+	pieces := []string{"<p>", "</p>", "<br>", "<td>", "</td>", "<th>", "</TH>", "<tr>", "&lt;", "&gt;", "&amp;", "&nbsp;", "&quot;", "&#39;", "&", "l", "t;", "<b>", "x", " ", "é"}
 	rng := rand.New(rand.NewSource(6))
 	for n := 0; n < 20000; n++ {
 		var b strings.Builder
@@ -435,11 +435,21 @@ func TestStripHTMLEntities(t *testing.T) {
 			case c == '<':
 				in = true
 				rest := strings.ToLower(h[i+1 : min(len(h), i+4)])
+				block := false
 				for _, p := range []string{"br", "p", "/p", "div", "/di", "tr", "li", "/tr"} {
 					if strings.HasPrefix(rest, p) {
 						plain.WriteByte('\n')
+						block = true
 						break
 					}
+				}
+				// a cell is set apart by a space, unless white space is there already
+				cell := false
+				for _, p := range []string{"td", "th", "/td", "/th"} {
+					cell = cell || strings.HasPrefix(rest, p)
+				}
+				if s := plain.String(); !block && cell && s != "" && !strings.ContainsAny(s[len(s)-1:], "\n \t") {
+					plain.WriteByte(' ')
 				}
 			default:
 				plain.WriteByte(c)
@@ -504,4 +514,18 @@ func piecesText(rng *rand.Rand, phrases, filler []string, max int) string {
 		b.WriteString(filler[rng.Intn(len(filler))])
 	}
 	return b.String()
+}
+
+// Exchange's headings, in the languages of its notices, are no part of the
+// error; the server's words are kept.
+func TestExchangeHeadingsAreBoilerplate(t *testing.T) {
+	for in, want := range map[string]string{
+		"Diagnostic information for administrators: #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##": "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##",
+		"Diagnoseinformationen für Administratoren: #554 5.2.2 mailbox full ##":                          "#554 5.2.2 mailbox full ##",
+		"Informations de diagnostic pour les administrateurs : #550 5.7.54 relay denied ##":              "#550 5.7.54 relay denied ##",
+	} {
+		if got := stripBoilerplate(in); got != want {
+			t.Errorf("stripBoilerplate(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

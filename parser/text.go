@@ -225,11 +225,19 @@ var originalMarkers = []string{
 	"----- message text follows -----",
 	"----- returned message -----",
 	"original message:",
+	"enclosed are the original headers of the message",
+	"message text follows:",
+	"here is listed the initial part of the message",
 	"dies ist eine kopie der nachricht",
 	"ceci est une copie du message",
 	"esta es una copia del mensaje",
 	"questa è una copia del messaggio",
 	"esta é uma cópia da mensagem",
+	"cabeçalhos da mensagem original",
+	"en-têtes de message d'origine",
+	"encabezados del mensaje original",
+	"ursprüngliche nachrichtenkopfzeilen",
+	"intestazioni originali del messaggio",
 }
 
 var originalMarkerMatcher = multimatch.NewFold(originalMarkers)
@@ -801,7 +809,7 @@ func mtaOf(top []Field, i int) string {
 }
 
 // stripHTML turns an HTML part into text: tags dropped, block ends as new lines,
-// a few entities decoded. The text is always a copy, never h or a piece of it:
+// table cells apart by a space, a few entities decoded. The text is always a copy, never h or a piece of it:
 // h may be a view of bytes that change afterwards.
 func stripHTML(h string) string {
 	var b strings.Builder
@@ -825,6 +833,15 @@ func stripHTML(h string) string {
 			strings.HasPrefix(rest, "div") || strings.HasPrefix(rest, "/di") || strings.HasPrefix(rest, "tr") ||
 			strings.HasPrefix(rest, "li") || strings.HasPrefix(rest, "/tr") {
 			b.WriteByte('\n')
+		} else if strings.HasPrefix(rest, "td") || strings.HasPrefix(rest, "th") ||
+			strings.HasPrefix(rest, "/td") || strings.HasPrefix(rest, "/th") {
+			// a table cell: its text is kept apart from the next cell's,
+			// so that a label cell and an address cell stay two words
+			if n := b.Len(); n > 0 {
+				if c := b.String()[n-1]; c != '\n' && c != ' ' && c != '\t' {
+					b.WriteByte(' ')
+				}
+			}
 		}
 		end := strings.IndexByte(h[i+1:], '>')
 		if end < 0 {
