@@ -493,10 +493,12 @@ func (s *scan) walk(e part, depth int) {
 				return
 			}
 		}
-		if s.inner == nil && !s.hasOrig && attachedNotice(body) {
-			s.inner = bytes.Clone(body)
+		if !s.hasOrig {
+			s.setOriginal(body)
+			if s.hasOrig && s.inner == nil && attachedNotice(s.original) {
+				s.inner = bytes.Clone(body)
+			}
 		}
-		s.setOriginal(body)
 	case "text/rfc822-headers", "message/global-headers", "text/rfc822-header":
 		s.setOriginal(body)
 	case "text/html":
@@ -584,12 +586,12 @@ func isAttachedReport(b []byte) bool {
 	return mt == "multipart/report" && strings.Contains(strings.ToLower(params["report-type"]), "delivery-status")
 }
 
-// attachedNotice reports whether an attached message is itself a notice
-// from a mail system, by its header (looksLikeBounce): a sender such as
-// MAILER-DAEMON, with a null Return-Path or a bounce subject.
-func attachedNotice(b []byte) bool {
-	fs, _ := readFields(normalizeNewlines(bytes.TrimLeft(b[:min(len(b), 64<<10)], "\n")))
-	if len(fs) == 0 {
+// attachedNotice reports whether an attached message, of header fs, is
+// itself a notice from a mail system (looksLikeBounce): a sender such as
+// MAILER-DAEMON, with a null Return-Path or a bounce subject. The subject is
+// decoded only for a header from such a sender.
+func attachedNotice(fs []Field) bool {
+	if fieldsGet(fs, "X-Failed-Recipients") == "" && !systemSender(fs) {
 		return false
 	}
 	return looksLikeBounce(fs, decodeHeader(fieldsGet(fs, "Subject")), false, func() bool { return false })

@@ -625,15 +625,10 @@ func looksLikeBounce(top []Field, subject string, phrase bool, returned func() b
 		return true
 	}
 	system := 0
-	from := strings.ToLower(fieldsGet(top, "From"))
-	for _, p := range bounceSenders {
-		if strings.Contains(from, p) {
-			system++
-			break
-		}
+	if fromSystem(top) {
+		system++
 	}
-	rp := strings.TrimSpace(fieldsGet(top, "Return-Path"))
-	if rp == "<>" || rp == "" && fieldsGet(top, "Return-Path") != "" {
+	if nullReturnPath(top) {
 		system++
 	}
 	score := system
@@ -644,6 +639,26 @@ func looksLikeBounce(top []Field, subject string, phrase bool, returned func() b
 		score++
 	}
 	return score >= 2 && (system > 0 || returned())
+}
+
+// systemSender reports whether the header top is that of a mail system's
+// own message: its From is one of the bounceSenders, or its Return-Path is
+// null.
+func systemSender(top []Field) bool { return fromSystem(top) || nullReturnPath(top) }
+
+func fromSystem(top []Field) bool {
+	from := strings.ToLower(fieldsGet(top, "From"))
+	for _, p := range bounceSenders {
+		if strings.Contains(from, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func nullReturnPath(top []Field) bool {
+	rp := strings.TrimSpace(fieldsGet(top, "Return-Path"))
+	return rp == "<>" || rp == "" && fieldsGet(top, "Return-Path") != ""
 }
 
 // quotesNotice reports whether the text t quotes the header of a notice from
