@@ -14,13 +14,15 @@ var ioEOF = io.EOF
 // the rules are then tried in order against that set, so the first that
 // matches still decides.
 type index struct {
-	ac *multimatch.Matcher
-	// acASCII is ac for ASCII texts, without the phrases in other scripts,
-	// which such a text cannot hold: its table is a fraction of ac's, and
-	// a scan's steps miss the cache less
-	acASCII *multimatch.Matcher
-	entries []entry
-	pos     map[*Rule]int
+	// acASCII finds the phrases written in ASCII, acBeyond the others: an
+	// ASCII text, which cannot hold the others, is scanned by acASCII
+	// alone, whose table is small enough to miss the cache little; a text
+	// beyond ASCII by both. (One automaton of all the phrases would have a
+	// table several times the size of the two: each state of its ASCII
+	// phrases would have a transition for every byte of the others.)
+	acASCII, acBeyond *multimatch.Matcher
+	entries           []entry
+	pos               map[*Rule]int
 	// users[id]: the entries that have phrase id among their phrases
 	users [][]int32
 }
@@ -58,8 +60,8 @@ func buildIndex(rules []*Rule) *index {
 		}
 		x.pos[r] = i
 	}
-	x.ac = multimatch.New(phrases)
 	x.acASCII = multimatch.NewASCII(phrases)
+	x.acBeyond = multimatch.NewBeyondASCII(phrases)
 	x.users = make([][]int32, len(phrases))
 	for i := range x.entries {
 		for _, id := range x.entries[i].any {
@@ -75,11 +77,10 @@ func (x *index) scan(s *Subject) {
 		s.Prepare()
 	}
 	if s.idx != x {
-		ac := x.ac
-		if s.ascii {
-			ac = x.acASCII // s.lower is ASCII too
+		s.present = x.acASCII.Scan(s.lower, s.present)
+		if !s.ascii {
+			s.present = x.acBeyond.ScanMore(s.lower, s.present)
 		}
-		s.present = ac.Scan(s.lower, s.present)
 		// which entries have one of their phrases present
 		n := (len(x.entries) + 63) / 64
 		if cap(s.candidates) < n {

@@ -36,30 +36,46 @@ const outFlag = -1 << 31
 
 // New builds the matcher of the phrases. Phrases must be non-empty; a phrase
 // listed twice is reported under each of its ids.
-func New(phrases []string) *Matcher { return build(phrases, false) }
+func New(phrases []string) *Matcher { return build(phrases, all) }
 
 // NewASCII builds a matcher of the phrases (as New) that searches ASCII
 // texts only. The phrases that hold a byte beyond ASCII, which such a text
 // cannot hold, are left out of the automaton: they keep their ids and are
 // never found. Its table is smaller (fewer states, fewer byte classes), and
-// so its scans are faster, for a list with phrases in other scripts.
-func NewASCII(phrases []string) *Matcher { return build(phrases, true) }
+// so its scans are faster, for a list with phrases in other scripts. On a
+// text beyond ASCII it finds the ASCII phrases, as New's matcher would.
+func NewASCII(phrases []string) *Matcher { return build(phrases, asciiOnly) }
 
-// build builds the matcher of the phrases, of the ASCII ones only when
-// asciiOnly.
-func build(phrases []string, asciiOnly bool) *Matcher {
+// NewBeyondASCII builds a matcher of the phrases (as New) that finds only
+// those that hold a byte beyond ASCII: the others keep their ids and are
+// never found. With NewASCII's matcher of the same list, it splits New's
+// table in two much smaller ones: a text beyond ASCII is searched by both,
+// the second adding what it finds (ScanMore) to what the first found.
+func NewBeyondASCII(phrases []string) *Matcher { return build(phrases, beyondASCIIOnly) }
+
+// which phrases a matcher is built from
+const (
+	all = iota
+	asciiOnly
+	beyondASCIIOnly
+)
+
+// build builds the matcher of the phrases, of those the mode keeps.
+func build(phrases []string, mode int) *Matcher {
 	m := &Matcher{phrases: phrases, lens: make([]int, len(phrases))}
 	var used [256]bool
 	in := make([]bool, len(phrases)) // the phrases in the automaton
+	maxStates := 1                   // the root and a state per byte of a phrase
 	for id, p := range phrases {
 		if p == "" {
 			panic("multimatch: empty phrase")
 		}
 		m.lens[id] = len(p)
-		if asciiOnly && !isASCII(p) {
+		if mode == asciiOnly && !isASCII(p) || mode == beyondASCIIOnly && isASCII(p) {
 			continue
 		}
 		in[id] = true
+		maxStates += len(p)
 		m.maxLen = max(m.maxLen, len(p))
 		for i := 0; i < len(p); i++ {
 			used[p[i]] = true
@@ -80,11 +96,18 @@ func build(phrases []string, asciiOnly bool) *Matcher {
 	m.recip = (1<<32 + uint64(nc) - 1) / uint64(nc)
 
 	// The trie, with goto transitions in the table (-1: none yet), states
-	// not premultiplied while building.
-	delta := []int32{}
+	// not premultiplied while building. The table has room for the most
+	// states the phrases can make, so that it is never copied as it grows
+	// (a list of phrases in many scripts makes a table of megabytes); the
+	// pages of the room left unused are never written.
+	delta := make([]int32, 0, maxStates*nc)
+	m.out = make([][]int32, 0, maxStates)
+	m.depth = make([]int32, 0, maxStates)
 	newState := func() int32 {
-		for i := 0; i < nc; i++ {
-			delta = append(delta, -1)
+		n := len(delta)
+		delta = delta[:n+nc]
+		for i := n; i < n+nc; i++ {
+			delta[i] = -1
 		}
 		m.out = append(m.out, nil)
 		m.depth = append(m.depth, 0)
@@ -146,6 +169,11 @@ func build(phrases []string, asciiOnly bool) *Matcher {
 			v |= outFlag
 		}
 		delta[i] = v
+	}
+	// The table, in memory for the life of the program, without the room
+	// the phrases' common prefixes left unused: the collector counts it.
+	if cap(delta)-len(delta) > len(delta)/8 {
+		delta = append([]int32(nil), delta...)
 	}
 	m.delta = delta
 	return m
@@ -251,6 +279,12 @@ func (m *Matcher) Scan(text string, buf Set) Set {
 	}
 	buf = buf[:n]
 	clear(buf)
+	return m.ScanMore(text, buf)
+}
+
+// ScanMore is Scan that adds the phrases it finds to those already in buf,
+// which must be the set of a scan for the same list of phrases.
+func (m *Matcher) ScanMore(text string, buf Set) Set {
 	if len(m.phrases) == 0 {
 		return buf
 	}

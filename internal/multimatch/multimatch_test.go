@@ -333,3 +333,27 @@ func TestASCIIAgainstFull(t *testing.T) {
 		t.Error("a matcher without an ASCII phrase found something")
 	}
 }
+
+// TestSplitAgainstFull checks that a scan of any text by NewASCII's matcher,
+// then by NewBeyondASCII's adding to it, finds the set New's matcher finds.
+func TestSplitAgainstFull(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	for round := 0; round < 300; round++ {
+		var phrases []string
+		for k := rng.Intn(12) + 1; k > 0; k-- {
+			phrases = append(phrases, randWord(rng, "abc é", rng.Intn(5)+1))
+		}
+		full, ascii, beyond := New(phrases), NewASCII(phrases), NewBeyondASCII(phrases)
+		for n := 0; n < 30; n++ {
+			text := randWord(rng, "abc é", rng.Intn(80))
+			if n%3 == 0 {
+				text = randWord(rng, "abc é", rng.Intn(3*minLanes))
+			}
+			want := full.Scan(text, nil)
+			got := beyond.ScanMore(text, ascii.Scan(text, nil))
+			if !reflect.DeepEqual(want, got) {
+				t.Fatalf("phrases %q, text %q: the split matchers find %v, the full one %v", phrases, text, got, want)
+			}
+		}
+	}
+}
