@@ -394,7 +394,8 @@ func TestAutoReplySubjects(t *testing.T) {
 	for _, subj := range []string{"Автоматический ответ: Привет", "Automatische Antwort: Angebot", "Respuesta automática: Hola", "自动回复: 你好",
 		"Automatiskt svar: Offert", "Automatisch antwoord: Offerte", "Autoodpowiedź: Oferta", "Automatická odpověď: Nabídka",
 		"Otomatik yanıt: Teklif", "Automaattinen vastaus: Tarjous", "Frånvaro: Offert", "Fravær: Tilbud", "Poissaolo: Tarjous",
-		"Nieobecność: Oferta", "Nepřítomnost: Nabídka"} {
+		"Nieobecność: Oferta", "Nepřítomnost: Nabídka", "自动答复: 合作", "Automatski odgovor: Ponuda",
+		"Автоматична відповідь: Рахунок", "Automaatvastus: Pakkumine", "תשובה אוטומטית: הצעה"} {
 		assert.True(t, isAutoReply(nil, subj), subj)
 	}
 	assert.False(t, isAutoReply(nil, "Quarterly report"))

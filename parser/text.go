@@ -541,6 +541,10 @@ var autoReplySubjects = []string{
 	"autoodpowiedź", "automatyczna odpowiedź", "automatická odpověď", "automatická odpoveď", "otomatik yanıt",
 	"otomatik cevap", "automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "자동 회신", "자동 응답", "부재중",
 	"fora do escritório", "trả lời tự động", "balasan otomatis",
+	// Exchange's "Automatic reply:" in its other languages
+	"自动答复", "automatski odgovor", "samodejni odgovor", "автоматична відповідь",
+	"автоматичен отговор", "automaatvastus", "automātiskā atbilde", "automatinis atsakymas", "balasan automatik",
+	"תשובה אוטומטית", "رد تلقائي", "ตอบกลับอัตโนมัติ",
 }
 
 // isAutoReply reports whether the message is an automatic reply (RFC 3834 or
