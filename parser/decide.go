@@ -33,7 +33,7 @@ func (s *scan) decide() *Bounce {
 		}
 	}
 	if s.mdn || s.reportType == "disposition-notification" {
-		if !mdnRejection(s.mdnFields) {
+		if !mdnRejection(s.mdnFields) || readerReceipt(s.mdnFields, b.Subject, found.text) {
 			// a read receipt (RFC 8098): the message reached its reader
 			b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
 			return b
@@ -376,6 +376,39 @@ func mdnRejection(fs []Field) bool {
 	return strings.TrimSpace(action) == "automatic-action" &&
 		strings.TrimSpace(sending) == "mdn-sent-automatically" &&
 		strings.TrimSpace(kind) == "deleted"
+}
+
+// readerUAs name mail clients and groupware in an MDN's Reporting-UA: their
+// MDNs are a reader's receipts, a Sieve rejection coming from a delivery
+// agent.
+var readerUAs = []string{"exchange", "outlook", "thunderbird", "mozilla", "roundcube", "sogo", "evolution",
+	"kmail", "apple mail", "lotus notes", "em client", "mailbird", "postbox", "seamonkey"}
+
+// receiptSubjects open the subject of a reader's receipt: Outlook's "Not
+// read:" in some languages, Thunderbird's "Return Receipt (deleted)".
+var receiptSubjects = []string{"not read:", "return receipt", "nicht gelesen:", "non lu", "no leído:", "non letto:",
+	"niet gelezen:", "não lida:", "не прочитано:", "未読:", "未读:"}
+
+// readerReceipt reports whether an MDN that says its message was deleted
+// automatically, as a Sieve rejection does (mdnRejection), is a reader's
+// receipt all the same: Outlook and Exchange say "Not read" so of a message
+// deleted unread, Thunderbird of one its reader deleted. The agent that sent
+// it (fs is the MDN's fields), the subject or the text (the notice's, read
+// for one phrase) tell.
+func readerReceipt(fs []Field, subject string, text lowered) bool {
+	_, product, _ := strings.Cut(strings.ToLower(fieldsGet(fs, "Reporting-UA")), ";")
+	for _, p := range readerUAs {
+		if strings.Contains(product, p) {
+			return true
+		}
+	}
+	subject = strings.ToLower(subject)
+	for _, p := range receiptSubjects {
+		if strings.Contains(subject, p) {
+			return true
+		}
+	}
+	return text.contains("without being read")
 }
 
 // decideRejectMDN reads a Sieve rejection: the refused recipient is the MDN's

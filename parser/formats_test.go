@@ -546,6 +546,50 @@ func TestSieveRejectIsABounce(t *testing.T) {
 	}
 }
 
+// Outlook and Exchange send "Not read" for a message deleted unread with
+// the disposition of a Sieve rejection, automatic-action and deleted; so
+// does Thunderbird for a message its reader deleted. The agent, the subject
+// or the text tell such a receipt from a rejection.
+func TestDeletedUnreadReceiptIsNoBounce(t *testing.T) {
+	receipt := func(subject, text, ua string) *Bounce {
+		b, err := Parse(msg(
+			"From: Olga Brandt <olga@example.org>",
+			"To: <hr@example.com>",
+			"Subject: "+subject,
+			"MIME-Version: 1.0",
+			`Content-Type: multipart/report; report-type=disposition-notification; boundary="b1"`,
+			"",
+			"--b1",
+			"Content-Type: text/plain",
+			"",
+			text,
+			"--b1",
+			"Content-Type: message/disposition-notification",
+			"",
+			"Reporting-UA: "+ua,
+			"Final-Recipient: rfc822; olga@example.org",
+			"Disposition: automatic-action/MDN-sent-automatically; deleted",
+			"--b1--",
+		))
+		require.NoError(t, err)
+		return b
+	}
+	for _, c := range [][3]string{
+		{"Not read: Travel policy", "Your message was deleted without being read on 31 May 2024.", "mail.example.org; Microsoft Exchange Server 2016"},
+		{"Nicht gelesen: Reiserichtlinie", "Ihre Nachricht wurde ungelesen gelöscht.", "mail.example.org"},
+		{"Travel policy", "Your message was deleted without being read.", "mail.example.org"},
+		{"Return Receipt (deleted) - Travel policy", "The message was deleted.", "example.org; Mozilla Thunderbird"},
+	} {
+		b := receipt(c[0], c[1], c[2])
+		assert.Equal(t, KindNotBounce, b.Kind, c[0])
+		assert.Empty(t, b.Recipients, c[0])
+	}
+	// the same from a delivery agent, saying why, is a rejection
+	b := receipt("Rejected: Travel policy", "Your message to <olga@example.org> was automatically rejected: no mail from outside",
+		"imap.example.org; Dovecot Mail Delivery Agent")
+	assert.Equal(t, KindNDR, b.Kind)
+}
+
 // Postfix names the alias or list a recipient was expanded from: it is the
 // original recipient, and not part of the diagnostic.
 func TestExpandedFromIsTheOriginalRecipient(t *testing.T) {
