@@ -88,7 +88,7 @@ func (s *scan) decide() *Bounce {
 			}
 		}
 	}
-	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
+	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) && !quotaWarning(s.top, b.Subject, text, returned) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)
 		b.Recipients = s.freeText(b, &found)
@@ -98,6 +98,35 @@ func (s *scan) decide() *Bounce {
 	}
 	b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
 	return b
+}
+
+// quotaWarnings are phrases of a mail system's warning to a mailbox's owner
+// that the mailbox is nearly full (a quota-warning script, a webmail's or a
+// groupware's notice): it speaks of the reader's own mailbox, not of a
+// message that failed.
+var quotaWarnings = []string{"quota warning", "quota-warning", "mailbox is almost full", "mailbox is nearly full",
+	"your mailbox is now", "approaching its quota", "approaching the quota", "approaching your quota",
+	"mailbox size warning", "almost over quota", "nearly over quota", "your mailbox has reached",
+	"postfach ist fast voll", "postfach ist bald voll", "boîte aux lettres est presque pleine", "buzón está casi lleno",
+	"casella di posta è quasi piena", "mailbox is bijna vol", "caixa de correio está quase cheia"}
+
+// quotaWarning reports whether a message that reads like a notice (from a
+// mail system, with a bounce's words) is a quota warning to its reader: it
+// says so in its subject or its text (t), and neither returns a message nor
+// names failed recipients in its header.
+func quotaWarning(top []Field, subject string, t lowered, returned func() bool) bool {
+	if fieldsGet(top, "X-Failed-Recipients") != "" {
+		return false
+	}
+	subject = strings.ToLower(subject)
+	found := false
+	for _, p := range quotaWarnings {
+		if strings.Contains(subject, p) || (!t.ascii || isASCII(p)) && t.contains(p) {
+			found = true
+			break
+		}
+	}
+	return found && !returned()
 }
 
 // allText joins the text parts (or the HTML ones stripped, when there is no

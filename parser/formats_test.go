@@ -590,6 +590,31 @@ func TestDeletedUnreadReceiptIsNoBounce(t *testing.T) {
 	assert.Equal(t, KindNDR, b.Kind)
 }
 
+// A mail system's warning that the reader's own mailbox is nearly full is
+// no bounce, though it comes from MAILER-DAEMON and speaks of quotas and
+// refused mail; a notice that names a failed recipient is one.
+func TestQuotaWarningIsNoBounce(t *testing.T) {
+	warn := func(extra ...string) *Bounce {
+		lines := append([]string{
+			"Return-Path: <>",
+			"From: MAILER-DAEMON@mail.example.com",
+			"To: hana@example.com",
+			"Subject: Quota warning",
+		}, extra...)
+		lines = append(lines, "",
+			"Your mailbox is now 95% full. Once it is over quota, incoming mail will",
+			"be refused. Please clean up your mailbox.")
+		b, err := Parse(msg(lines...))
+		require.NoError(t, err)
+		return b
+	}
+	b := warn()
+	assert.Equal(t, KindNotBounce, b.Kind)
+	assert.Empty(t, b.Recipients)
+	b = warn("X-Failed-Recipients: jan@example.org")
+	assert.Equal(t, KindNDR, b.Kind)
+}
+
 // Postfix names the alias or list a recipient was expanded from: it is the
 // original recipient, and not part of the diagnostic.
 func TestExpandedFromIsTheOriginalRecipient(t *testing.T) {
