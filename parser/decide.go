@@ -64,7 +64,8 @@ func (s *scan) decide() *Bounce {
 	if listRejection(b, &found) {
 		return b
 	}
-	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
+	if isAutoReply(s.top, b.Subject) && !fromListManager(s.top) &&
+		!looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
 		b.Kind, b.Decoder = KindAutoReply, "rfc3834"
 		if a := addrOf(fieldsGet(s.top, "From")); a != "" {
 			b.Recipients = []Recipient{{Address: a, Action: "delivered"}}

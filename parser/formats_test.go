@@ -590,6 +590,32 @@ func TestDeletedUnreadReceiptIsNoBounce(t *testing.T) {
 	assert.Equal(t, KindNDR, b.Kind)
 }
 
+// A list manager's notice that a post awaits its editors says it is
+// auto-replied (Sympa's does), and is no person's automatic reply; the same
+// header on a person's message is one.
+func TestListManagerNoticeIsNoAutoReply(t *testing.T) {
+	notice := func(from string) *Bounce {
+		b, err := Parse(msg(
+			"From: "+from,
+			"To: comms@example.com",
+			"Subject: Message for list research has been forwarded to editor(s)",
+			"Auto-Submitted: auto-replied",
+			"",
+			"Your message for list research@lists.example.org has been forwarded to",
+			"the list editor(s) for approval.",
+		))
+		require.NoError(t, err)
+		return b
+	}
+	for _, from := range []string{"SYMPA <sympa@lists.example.org>", "research-request@lists.example.org",
+		"owner-research@lists.example.org", "research-owner@lists.example.org"} {
+		b := notice(from)
+		assert.Equal(t, KindNotBounce, b.Kind, from)
+		assert.Empty(t, b.Recipients, from)
+	}
+	assert.Equal(t, KindAutoReply, notice("Rita Costa <rita@example.org>").Kind)
+}
+
 // A mail system's warning that the reader's own mailbox is nearly full is
 // no bounce, though it comes from MAILER-DAEMON and speaks of quotas and
 // refused mail; a notice that names a failed recipient is one.

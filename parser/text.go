@@ -566,6 +566,37 @@ func isAutoReply(top []Field, subject string) bool {
 	return autoReplySubjectMatcher.Any(strings.ToLower(subject))
 }
 
+// listManagers are the names of list managers' own addresses.
+var listManagers = []string{"sympa", "listserv", "majordomo", "mailman", "ecartis", "lyris", "listproc", "smartlist"}
+
+// fromListManager reports whether the header top is that of a list
+// manager's notice about a post or a subscription (held for a moderator,
+// passed to the list's editors, welcome): such a notice may say that it is
+// auto-replied (Sympa does), and is still no person's automatic reply. Its
+// From is the manager's address, or one of a list's administrative ones
+// (foo-request, foo-owner, foo-bounces, owner-foo), or Mailman marks it
+// X-List-Administrivia.
+func fromListManager(top []Field) bool {
+	if fieldsGet(top, "X-List-Administrivia") != "" {
+		return true
+	}
+	local, _, ok := strings.Cut(addrOf(fieldsGet(top, "From")), "@")
+	if !ok {
+		return false
+	}
+	for _, m := range listManagers {
+		if local == m {
+			return true
+		}
+	}
+	for _, suffix := range []string{"-request", "-owner", "-bounces"} {
+		if strings.HasSuffix(local, suffix) {
+			return true
+		}
+	}
+	return strings.HasPrefix(local, "owner-")
+}
+
 // The subject phrase lists, each found in one pass over the lower-cased
 // subject rather than with a search per phrase.
 var (
