@@ -65,7 +65,7 @@ func (s *scan) decide() *Bounce {
 		return b
 	}
 	if isAutoReply(s.top, b.Subject) && !fromListManager(s.top) &&
-		!looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
+		!autoReplyIsBounce(s.top, b.Subject, found.bounce, returned) {
 		b.Kind, b.Decoder = KindAutoReply, "rfc3834"
 		if a := addrOf(fieldsGet(s.top, "From")); a != "" {
 			b.Recipients = []Recipient{{Address: a, Action: "delivered"}}

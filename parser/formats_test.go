@@ -590,6 +590,32 @@ func TestDeletedUnreadReceiptIsNoBounce(t *testing.T) {
 	assert.Equal(t, KindNDR, b.Kind)
 }
 
+// An out-of-office reply comes with a null Return-Path (RFC 3834 asks for
+// one) and may say that mail "will not be delivered": it stays an automatic
+// reply. A notice from a mail system that says it is auto-replied stays a
+// notice.
+func TestAutoReplyWithBounceWordsIsAutoReply(t *testing.T) {
+	reply := func(from, subject string) *Bounce {
+		b, err := Parse(msg(
+			"Return-Path: <>",
+			"From: "+from,
+			"To: news@example.com",
+			"Subject: "+subject,
+			"Auto-Submitted: auto-replied",
+			"",
+			"I have left the company. Messages to this address will not be delivered",
+			"to anyone; they are undeliverable from 1 May. Please write to",
+			"office@example.org instead.",
+		))
+		require.NoError(t, err)
+		return b
+	}
+	b := reply("Ian Ward <ian@example.org>", "Automatic reply: Spring news")
+	assert.Equal(t, KindAutoReply, b.Kind)
+	b = reply("MAILER-DAEMON@mail.example.org", "Returned mail")
+	assert.Equal(t, KindNDR, b.Kind)
+}
+
 // A list manager's notice that a post awaits its editors says it is
 // auto-replied (Sympa's does), and is no person's automatic reply; the same
 // header on a person's message is one.

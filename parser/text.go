@@ -676,6 +676,34 @@ func looksLikeBounce(top []Field, subject string, phrase bool, returned func() b
 	return score >= 2 && (system > 0 || returned())
 }
 
+// autoReplyIsBounce is looksLikeBounce for a message that says it is an
+// automatic reply (isAutoReply), where a null Return-Path is a sign of a
+// notice only beside a mail system's From: RFC 3834 asks an automatic reply
+// for one, and Exchange's and Sieve's out-of-office replies from a person's
+// address have it. Such a reply's text may well say that mail to its writer
+// "will not be delivered" or "is undeliverable"; it is taken for a notice on
+// a notice's own signs only. (Many notices say they are auto-replied.)
+func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func() bool) bool {
+	if fieldsGet(top, "X-Failed-Recipients") != "" {
+		return true
+	}
+	system := fromSystem(top)
+	score := 0
+	if system {
+		score++
+		if nullReturnPath(top) {
+			score++
+		}
+	}
+	if bounceSubjectMatcher.Any(strings.ToLower(subject)) {
+		score++
+	}
+	if phrase {
+		score++
+	}
+	return score >= 2 && (system || returned())
+}
+
 // systemSender reports whether the header top is that of a mail system's
 // own message: its From is one of the bounceSenders, or its Return-Path is
 // null.
