@@ -614,6 +614,21 @@ func TestAutoReplyWithBounceWordsIsAutoReply(t *testing.T) {
 	assert.Equal(t, KindAutoReply, b.Kind)
 	b = reply("MAILER-DAEMON@mail.example.org", "Returned mail")
 	assert.Equal(t, KindNDR, b.Kind)
+
+	// a postmaster's acknowledgement: a mail system's sender and a null
+	// Return-Path, but nothing a notice says, and an auto-reply's subject
+	b, err := Parse(msg(
+		"Return-Path: <>",
+		"From: Postmaster <postmaster@example.org>",
+		"To: reporter@example.com",
+		"Subject: Automatic reply: Spam from your network",
+		"Auto-Submitted: auto-replied",
+		"",
+		"Thank you for your message to the postmaster of example.org. We read",
+		"every report and answer within two working days.",
+	))
+	require.NoError(t, err)
+	assert.Equal(t, KindAutoReply, b.Kind)
 }
 
 // A list manager's notice that a post awaits its editors says it is

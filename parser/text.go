@@ -682,7 +682,10 @@ func looksLikeBounce(top []Field, subject string, phrase bool, returned func() b
 // for one, and Exchange's and Sieve's out-of-office replies from a person's
 // address have it. Such a reply's text may well say that mail to its writer
 // "will not be delivered" or "is undeliverable"; it is taken for a notice on
-// a notice's own signs only. (Many notices say they are auto-replied.)
+// a notice's own signs only, and not on its sender's alone when its subject
+// says it is an automatic reply: a postmaster's acknowledgement ("Automatic
+// reply: ...") is no notice. (Many notices say they are auto-replied in
+// their header, in words the subject and phrase lists may not know.)
 func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func() bool) bool {
 	if fieldsGet(top, "X-Failed-Recipients") != "" {
 		return true
@@ -695,11 +698,19 @@ func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func()
 			score++
 		}
 	}
+	said := false // the subject or the text says what a notice says
 	if bounceSubjectMatcher.Any(strings.ToLower(subject)) {
 		score++
+		said = true
 	}
 	if phrase {
 		score++
+		said = true
+	}
+	if !said && autoReplySubjectMatcher.Any(strings.ToLower(subject)) && !returned() {
+		// the sender's signs alone, against a subject that says the
+		// message is an automatic reply
+		return false
 	}
 	return score >= 2 && (system || returned())
 }
