@@ -2,6 +2,8 @@ package parser
 
 import (
 	"strings"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
 
 // decide turns what the walk collected into a Bounce.
@@ -113,22 +115,25 @@ var quotaWarnings = []string{"quota warning", "quota-warning", "mailbox is almos
 
 // quotaWarning reports whether a message that reads like a notice (from a
 // mail system, with a bounce's words) is a quota warning to its reader: it
-// says so in its subject or its text (t), and neither returns a message nor
-// names failed recipients in its header.
+// says so in its subject or in the opening of its text (t), and neither
+// returns a message nor names failed recipients in its header.
 func quotaWarning(top []Field, subject string, t lowered, returned func() bool) bool {
 	if fieldsGet(top, "X-Failed-Recipients") != "" {
 		return false
 	}
-	subject = strings.ToLower(subject)
-	found := false
-	for _, p := range quotaWarnings {
-		if strings.Contains(subject, p) || (!t.ascii || isASCII(p)) && t.contains(p) {
-			found = true
-			break
-		}
+	// a warning says what it is at once: its opening is read, not the
+	// whole text
+	opening := t.search()
+	if len(opening) > quotaOpening {
+		opening = opening[:quotaOpening]
 	}
-	return found && !returned()
+	return (quotaWarningMatcher.Any(searchForm(subject)) || quotaWarningMatcher.Any(opening)) && !returned()
 }
+
+// quotaOpening is how much of a text quotaWarning reads.
+const quotaOpening = 400
+
+var quotaWarningMatcher = multimatch.NewFold(quotaWarnings)
 
 // allText joins the text parts (or the HTML ones stripped, when there is no
 // plain text).

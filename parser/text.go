@@ -698,8 +698,9 @@ func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func()
 			score++
 		}
 	}
+	subject = strings.ToLower(subject)
 	said := false // the subject or the text says what a notice says
-	if bounceSubjectMatcher.Any(strings.ToLower(subject)) {
+	if bounceSubjectMatcher.Any(subject) {
 		score++
 		said = true
 	}
@@ -707,7 +708,7 @@ func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func()
 		score++
 		said = true
 	}
-	if !said && autoReplySubjectMatcher.Any(strings.ToLower(subject)) && !returned() {
+	if !said && autoReplySubjectMatcher.Any(subject) && !returned() {
 		// the sender's signs alone, against a subject that says the
 		// message is an automatic reply
 		return false
