@@ -395,7 +395,8 @@ func TestAutoReplySubjects(t *testing.T) {
 		"Automatiskt svar: Offert", "Automatisch antwoord: Offerte", "Autoodpowiedź: Oferta", "Automatická odpověď: Nabídka",
 		"Otomatik yanıt: Teklif", "Automaattinen vastaus: Tarjous", "Frånvaro: Offert", "Fravær: Tilbud", "Poissaolo: Tarjous",
 		"Nieobecność: Oferta", "Nepřítomnost: Nabídka", "自动答复: 合作", "Automatski odgovor: Ponuda",
-		"Автоматична відповідь: Рахунок", "Automaatvastus: Pakkumine", "תשובה אוטומטית: הצעה"} {
+		"Автоматична відповідь: Рахунок", "Automaatvastus: Pakkumine", "תשובה אוטומטית: הצעה",
+		"Max Mustermann ist außer Haus.", "Marie Dupont est absente du bureau."} {
 		assert.True(t, isAutoReply(nil, subj), subj)
 	}
 	assert.False(t, isAutoReply(nil, "Quarterly report"))

@@ -545,6 +545,9 @@ var autoReplySubjects = []string{
 	"自动答复", "automatski odgovor", "samodejni odgovor", "автоматична відповідь",
 	"автоматичен отговор", "automaatvastus", "automātiskā atbilde", "automatinis atsakymas", "balasan automatik",
 	"תשובה אוטומטית", "رد تلقائي", "ตอบกลับอัตโนมัติ",
+	// Notes/Domino's "NAME is out of the office." in its other languages
+	"ist außer haus", "ist ausser haus", "est absent du bureau", "est absente du bureau", "è fuori ufficio",
+	"is niet op kantoor",
 }
 
 // isAutoReply reports whether the message is an automatic reply (RFC 3834 or
