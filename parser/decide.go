@@ -91,7 +91,7 @@ func (s *scan) decide() *Bounce {
 			}
 		}
 	}
-	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) && !quotaWarning(s.top, b.Subject, text, returned) {
+	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) && !readerNotice(s.top, b.Subject, text, returned) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)
 		b.Recipients = s.freeText(b, &found)
@@ -103,37 +103,41 @@ func (s *scan) decide() *Bounce {
 	return b
 }
 
-// quotaWarnings are phrases of a mail system's warning to a mailbox's owner
-// that the mailbox is nearly full (a quota-warning script, a webmail's or a
-// groupware's notice): it speaks of the reader's own mailbox, not of a
-// message that failed.
-var quotaWarnings = []string{"quota warning", "quota-warning", "mailbox is almost full", "mailbox is nearly full",
+// readerNotices are phrases of a mail system's notices to the reader about
+// its own mailbox or its own action, not about a message that failed:
+// warnings that the mailbox is nearly full (a quota-warning script, a
+// webmail's or a groupware's notice), and Outlook's reports on the recall
+// of a message.
+var readerNotices = []string{"quota warning", "quota-warning", "mailbox is almost full", "mailbox is nearly full",
 	"your mailbox is now", "approaching its quota", "approaching the quota", "approaching your quota",
 	"mailbox size warning", "almost over quota", "nearly over quota", "your mailbox has reached",
 	"postfach ist fast voll", "postfach ist bald voll", "boîte aux lettres est presque pleine", "buzón está casi lleno",
-	"casella di posta è quasi piena", "mailbox is bijna vol", "caixa de correio está quase cheia"}
+	"casella di posta è quasi piena", "mailbox is bijna vol", "caixa de correio está quase cheia",
+	"message recall", "recall report", "recall success", "recall failure", "nachrichtenrückruf", "rückruf erfolgreich",
+	"rückruf fehlgeschlagen", "rapport de rappel", "rappel du message"}
 
-// quotaWarning reports whether a message that reads like a notice (from a
-// mail system, with a bounce's words) is a quota warning to its reader: it
-// says so in its subject or in the opening of its text (t), and neither
-// returns a message nor names failed recipients in its header.
-func quotaWarning(top []Field, subject string, t lowered, returned func() bool) bool {
+// readerNotice reports whether a message that reads like a notice (from a
+// mail system, with a bounce's words) is one to its reader about its own
+// mailbox or action (readerNotices): it says so in its subject or in the
+// opening of its text (t), and neither returns a message nor names failed
+// recipients in its header.
+func readerNotice(top []Field, subject string, t lowered, returned func() bool) bool {
 	if fieldsGet(top, "X-Failed-Recipients") != "" {
 		return false
 	}
-	// a warning says what it is at once: its opening is read, not the
+	// such a notice says what it is at once: its opening is read, not the
 	// whole text
 	opening := t.search()
-	if len(opening) > quotaOpening {
-		opening = opening[:quotaOpening]
+	if len(opening) > noticeOpening {
+		opening = opening[:noticeOpening]
 	}
-	return (quotaWarningMatcher.Any(searchForm(subject)) || quotaWarningMatcher.Any(opening)) && !returned()
+	return (readerNoticeMatcher.Any(searchForm(subject)) || readerNoticeMatcher.Any(opening)) && !returned()
 }
 
-// quotaOpening is how much of a text quotaWarning reads.
-const quotaOpening = 400
+// noticeOpening is how much of a text readerNotice reads.
+const noticeOpening = 400
 
-var quotaWarningMatcher = multimatch.NewFold(quotaWarnings)
+var readerNoticeMatcher = multimatch.NewFold(readerNotices)
 
 // allText joins the text parts (or the HTML ones stripped, when there is no
 // plain text).

@@ -683,6 +683,28 @@ func TestQuotaWarningIsNoBounce(t *testing.T) {
 	assert.Equal(t, KindNDR, b.Kind)
 }
 
+// Outlook's report on the recall of a message comes from Exchange's system
+// sender with a null Return-Path and names the recipient, and is no bounce.
+func TestRecallReportIsNoBounce(t *testing.T) {
+	b, err := Parse(msg(
+		"Return-Path: <>",
+		"From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.org>",
+		"To: eve@example.org",
+		"Subject: Message Recall Failure: Budget",
+		"",
+		"Your message",
+		"",
+		"To: bob@example.org",
+		"Subject: Budget",
+		"Sent: 4 Nov 2024 10:00",
+		"",
+		"could not be recalled: the recipient has already read it.",
+	))
+	require.NoError(t, err)
+	assert.Equal(t, KindNotBounce, b.Kind)
+	assert.Empty(t, b.Recipients)
+}
+
 // Postfix names the alias or list a recipient was expanded from: it is the
 // original recipient, and not part of the diagnostic.
 func TestExpandedFromIsTheOriginalRecipient(t *testing.T) {
