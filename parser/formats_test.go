@@ -402,6 +402,24 @@ func TestAutoReplySubjects(t *testing.T) {
 	assert.False(t, isAutoReply(nil, "Quarterly report"))
 }
 
+// People write of absences in their own subjects: alone, such a word tells
+// an automatic reply only in a reply's forms (leading the subject, all of it
+// or before a ":"; Notes's "NAME is out of the office."), or beside a null
+// Return-Path. The markers ("Automatic reply") count wherever they stand.
+func TestAbsenceWordsInPeoplesSubjects(t *testing.T) {
+	for _, subj := range []string{"Vacation policy 2025", "Absence request for Friday", "Re: Photos from our vacation",
+		"Out of office replies and mailing lists", "Auto: Termin beim TÜV", "Fwd: Abwesenheit im Dezember"} {
+		assert.False(t, isAutoReply(nil, subj), subj)
+	}
+	for _, subj := range []string{"Out of Office", "Out of Office: Budget", "Vacation", "Abwesend: Angebot",
+		"John Smith is out of the office.", "Out of Office AutoReply: Budget", "RE: Automatic reply: Budget"} {
+		assert.True(t, isAutoReply(nil, subj), subj)
+	}
+	null := []Field{{Name: "Return-Path", Value: "<>"}}
+	assert.True(t, isAutoReply(null, "Auto: Ihre Anfrage"))
+	assert.True(t, isAutoReply(null, "Re: Photos from our vacation"))
+}
+
 // A part that is neither text nor a message (an image, a file) has no say
 // in the report, even when its bytes would read as one.
 func TestAttachmentNotRead(t *testing.T) {

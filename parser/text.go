@@ -529,25 +529,73 @@ func dsnInText(f *finds) [][]Field {
 	return out
 }
 
-var autoReplySubjects = []string{
-	"auto:", "automatic reply", "auto-reply", "autoreply", "auto reply", "auto response", "autoresponse",
-	"out of office", "out of the office", "away from", "on vacation", "vacation",
-	"abwesenheit", "abwesend", "automatische antwort", "réponse automatique", "absence",
-	"fuera de la oficina", "respuesta automática", "risposta automatica", "fuori sede",
-	"resposta automática", "ausente", "автоответ", "автоматический ответ", "нет на месте", "в отпуске",
-	"自動返信", "自動応答", "不在", "自动回复", "自動回覆",
-	"automatiskt svar", "automatisk svar", "autosvar", "automaattinen vastaus", "automatisch antwoord", "afwezig",
-	"frånvaro", "fravær", "poissaolo", "nieobecność", "nepřítomnost",
+// autoReplyMarkers say in a subject that the message is an automatic reply,
+// wherever they stand in it ("Automatic reply: ...", Exchange's prefix in
+// its languages).
+var autoReplyMarkers = []string{
+	"automatic reply", "auto-reply", "autoreply", "auto reply", "auto response", "autoresponse",
+	"abwesenheitsnotiz", "automatische antwort", "réponse automatique",
+	"respuesta automática", "risposta automatica",
+	"resposta automática", "автоответ", "автоматический ответ",
+	"自動返信", "自動応答", "自动回复", "自動回覆",
+	"automatiskt svar", "automatisk svar", "autosvar", "automaattinen vastaus", "automatisch antwoord",
 	"autoodpowiedź", "automatyczna odpowiedź", "automatická odpověď", "automatická odpoveď", "otomatik yanıt",
-	"otomatik cevap", "automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "자동 회신", "자동 응답", "부재중",
-	"fora do escritório", "trả lời tự động", "balasan otomatis",
+	"otomatik cevap", "automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "자동 회신", "자동 응답",
+	"trả lời tự động", "balasan otomatis",
 	// Exchange's "Automatic reply:" in its other languages
 	"自动答复", "automatski odgovor", "samodejni odgovor", "автоматична відповідь",
 	"автоматичен отговор", "automaatvastus", "automātiskā atbilde", "automatinis atsakymas", "balasan automatik",
 	"תשובה אוטומטית", "رد تلقائي", "ตอบกลับอัตโนมัติ",
-	// Notes/Domino's "NAME is out of the office." in its other languages
-	"ist außer haus", "ist ausser haus", "est absent du bureau", "est absente du bureau", "è fuori ufficio",
-	"is niet op kantoor",
+}
+
+// absenceSubjects say that someone is away. People write them in their own
+// subjects too ("Vacation policy 2025", "Absence request for Friday", "Re:
+// Photos from our vacation"), so alone they tell an automatic reply only in
+// its forms: leading the subject, and all of it or before a ":" ("Out of
+// Office: ...", "Frånvaro: ..."), or Notes/Domino's "NAME is out of the
+// office." (the phrases that begin with a verb).
+var absenceSubjects = []string{
+	"out of office", "out of the office", "away from", "on vacation", "vacation",
+	"abwesenheit", "abwesend", "absence",
+	"fuera de la oficina", "fuori sede", "ausente", "нет на месте", "в отпуске", "不在",
+	"afwezig", "frånvaro", "fravær", "poissaolo", "nieobecność", "nepřítomnost", "부재중", "fora do escritório",
+	// Notes/Domino's "NAME is out of the office." in its languages
+	"is out of the office", "ist außer haus", "ist ausser haus", "est absent du bureau", "est absente du bureau",
+	"è fuori ufficio", "is niet op kantoor",
+}
+
+// autoReplySubjects are all the subject phrases of automatic replies: the
+// markers, the absence phrases, and Sieve's "Auto:" prefix (a German
+// "Auto: ..." is about a car). One of them counts beside a null
+// Return-Path.
+var autoReplySubjects = append(append(append([]string{}, autoReplyMarkers...), absenceSubjects...), "auto:")
+
+// autoReplySubject reports whether a lower-cased subject, by itself, says the
+// message is an automatic reply: it holds one of the autoReplyMarkers, or
+// one of the absenceSubjects in an automatic reply's form.
+func autoReplySubject(s string) bool {
+	if !autoReplySubjectMatcher.Any(s) {
+		return false
+	}
+	if autoReplyMarkerMatcher.Any(s) {
+		return true
+	}
+	s = strings.TrimSpace(s)
+	for _, p := range absenceSubjects {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			rest = strings.TrimSpace(rest)
+			if rest == "" || strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "：") {
+				return true
+			}
+		}
+		if strings.HasPrefix(p, "is ") || strings.HasPrefix(p, "ist ") || strings.HasPrefix(p, "est ") ||
+			strings.HasPrefix(p, "è ") {
+			if strings.HasSuffix(strings.TrimRight(s, ". "), p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isAutoReply reports whether the message is an automatic reply (RFC 3834 or
@@ -566,7 +614,8 @@ func isAutoReply(top []Field, subject string) bool {
 	if strings.Contains(strings.ToLower(fieldsGet(top, "Precedence")), "auto_reply") {
 		return true
 	}
-	return autoReplySubjectMatcher.Any(strings.ToLower(subject))
+	s := strings.ToLower(subject)
+	return autoReplySubject(s) || nullReturnPath(top) && autoReplySubjectMatcher.Any(s)
 }
 
 // listManagers are the names of list managers' own addresses.
@@ -604,6 +653,7 @@ func fromListManager(top []Field) bool {
 // subject rather than with a search per phrase.
 var (
 	autoReplySubjectMatcher = multimatch.New(autoReplySubjects)
+	autoReplyMarkerMatcher  = multimatch.New(autoReplyMarkers)
 	bounceSubjectMatcher    = multimatch.New(bounceSubjects)
 	delaySubjectMatcher     = multimatch.New(delaySubjects)
 )
@@ -711,7 +761,7 @@ func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func()
 		score++
 		said = true
 	}
-	if !said && autoReplySubjectMatcher.Any(subject) && !returned() {
+	if !said && autoReplySubject(subject) && !returned() {
 		// the sender's signs alone, against a subject that says the
 		// message is an automatic reply
 		return false
