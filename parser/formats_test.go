@@ -633,6 +633,9 @@ func TestAutoReplyWithBounceWordsIsAutoReply(t *testing.T) {
 	assert.Equal(t, KindAutoReply, b.Kind)
 	b = reply("MAILER-DAEMON@mail.example.org", "Returned mail")
 	assert.Equal(t, KindNDR, b.Kind)
+	// a notice's subject and text from a sender of another name
+	b = reply("Mail System <mail@example.org>", "Undelivered Mail Returned to Sender")
+	assert.Equal(t, KindNDR, b.Kind)
 
 	// a postmaster's acknowledgement: a mail system's sender and a null
 	// Return-Path, but nothing a notice says, and an auto-reply's subject

@@ -735,10 +735,12 @@ func looksLikeBounce(top []Field, subject string, phrase bool, returned func() b
 // for one, and Exchange's and Sieve's out-of-office replies from a person's
 // address have it. Such a reply's text may well say that mail to its writer
 // "will not be delivered" or "is undeliverable"; it is taken for a notice on
-// a notice's own signs only, and not on its sender's alone when its subject
-// says it is an automatic reply: a postmaster's acknowledgement ("Automatic
-// reply: ...") is no notice. (Many notices say they are auto-replied in
-// their header, in words the subject and phrase lists may not know.)
+// a notice's own signs only (a mail system's From, a returned message, or a
+// notice's subject and words both), and not on its sender's alone when its
+// subject says it is an automatic reply: a postmaster's acknowledgement
+// ("Automatic reply: ...") is no notice. (Many notices say they are
+// auto-replied in their header, in words the subject and phrase lists may
+// not know.)
 func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func() bool) bool {
 	if fieldsGet(top, "X-Failed-Recipients") != "" {
 		return true
@@ -752,21 +754,23 @@ func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func()
 		}
 	}
 	subject = strings.ToLower(subject)
-	said := false // the subject or the text says what a notice says
+	said := 0 // of the subject and the text, how many say what a notice says
 	if bounceSubjectMatcher.Any(subject) {
 		score++
-		said = true
+		said++
 	}
 	if phrase {
 		score++
-		said = true
+		said++
 	}
-	if !said && autoReplySubject(subject) && !returned() {
+	if said == 0 && autoReplySubject(subject) && !returned() {
 		// the sender's signs alone, against a subject that says the
 		// message is an automatic reply
 		return false
 	}
-	return score >= 2 && (system || returned())
+	// both the subject and the text of a notice, and a null Return-Path:
+	// a notice from a sender of another name
+	return score >= 2 && (system || said == 2 && nullReturnPath(top) || returned())
 }
 
 // systemSender reports whether the header top is that of a mail system's
