@@ -2,6 +2,8 @@ package parser
 
 import (
 	"strings"
+
+	"github.com/bouncer-mail/bouncer/internal/multimatch"
 )
 
 // decide turns what the walk collected into a Bounce.
@@ -33,7 +35,7 @@ func (s *scan) decide() *Bounce {
 		}
 	}
 	if s.mdn || s.reportType == "disposition-notification" {
-		if !mdnRejection(s.mdnFields) {
+		if !mdnRejection(s.mdnFields) || readerReceipt(s.mdnFields, b.Subject, found.text) {
 			// a read receipt (RFC 8098): the message reached its reader
 			b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
 			return b
@@ -64,7 +66,8 @@ func (s *scan) decide() *Bounce {
 	if listRejection(b, &found) {
 		return b
 	}
-	if isAutoReply(s.top, b.Subject) && !looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
+	if isAutoReply(s.top, b.Subject) && !fromListManager(s.top) &&
+		!autoReplyIsBounce(s.top, b.Subject, found.bounce, returned) {
 		b.Kind, b.Decoder = KindAutoReply, "rfc3834"
 		if a := addrOf(fieldsGet(s.top, "From")); a != "" {
 			b.Recipients = []Recipient{{Address: a, Action: "delivered"}}
@@ -88,7 +91,7 @@ func (s *scan) decide() *Bounce {
 			}
 		}
 	}
-	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) {
+	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) && !readerNotice(s.top, b.Subject, text, returned) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)
 		b.Recipients = s.freeText(b, &found)
@@ -99,6 +102,42 @@ func (s *scan) decide() *Bounce {
 	b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
 	return b
 }
+
+// readerNotices are phrases of a mail system's notices to the reader about
+// its own mailbox or its own action, not about a message that failed:
+// warnings that the mailbox is nearly full (a quota-warning script, a
+// webmail's or a groupware's notice), and Outlook's reports on the recall
+// of a message.
+var readerNotices = []string{"quota warning", "quota-warning", "mailbox is almost full", "mailbox is nearly full",
+	"your mailbox is now", "approaching its quota", "approaching the quota", "approaching your quota",
+	"mailbox size warning", "almost over quota", "nearly over quota", "your mailbox has reached",
+	"postfach ist fast voll", "postfach ist bald voll", "boîte aux lettres est presque pleine", "buzón está casi lleno",
+	"casella di posta è quasi piena", "mailbox is bijna vol", "caixa de correio está quase cheia",
+	"message recall", "recall report", "recall success", "recall failure", "nachrichtenrückruf", "rückruf erfolgreich",
+	"rückruf fehlgeschlagen", "rapport de rappel", "rappel du message"}
+
+// readerNotice reports whether a message that reads like a notice (from a
+// mail system, with a bounce's words) is one to its reader about its own
+// mailbox or action (readerNotices): it says so in its subject or in the
+// opening of its text (t), and neither returns a message nor names failed
+// recipients in its header.
+func readerNotice(top []Field, subject string, t lowered, returned func() bool) bool {
+	if fieldsGet(top, "X-Failed-Recipients") != "" {
+		return false
+	}
+	// such a notice says what it is at once: its opening is read, not the
+	// whole text
+	opening := t.search()
+	if len(opening) > noticeOpening {
+		opening = opening[:noticeOpening]
+	}
+	return (readerNoticeMatcher.Any(searchForm(subject)) || readerNoticeMatcher.Any(opening)) && !returned()
+}
+
+// noticeOpening is how much of a text readerNotice reads.
+const noticeOpening = 400
+
+var readerNoticeMatcher = multimatch.NewFold(readerNotices)
 
 // allText joins the text parts (or the HTML ones stripped, when there is no
 // plain text).
@@ -376,6 +415,39 @@ func mdnRejection(fs []Field) bool {
 	return strings.TrimSpace(action) == "automatic-action" &&
 		strings.TrimSpace(sending) == "mdn-sent-automatically" &&
 		strings.TrimSpace(kind) == "deleted"
+}
+
+// readerUAs name mail clients and groupware in an MDN's Reporting-UA: their
+// MDNs are a reader's receipts, a Sieve rejection coming from a delivery
+// agent.
+var readerUAs = []string{"exchange", "outlook", "thunderbird", "mozilla", "roundcube", "sogo", "evolution",
+	"kmail", "apple mail", "lotus notes", "em client", "mailbird", "postbox", "seamonkey"}
+
+// receiptSubjects open the subject of a reader's receipt: Outlook's "Not
+// read:" in some languages, Thunderbird's "Return Receipt (deleted)".
+var receiptSubjects = []string{"not read:", "return receipt", "nicht gelesen:", "non lu", "no leído:", "non letto:",
+	"niet gelezen:", "não lida:", "не прочитано:", "未読:", "未读:"}
+
+// readerReceipt reports whether an MDN that says its message was deleted
+// automatically, as a Sieve rejection does (mdnRejection), is a reader's
+// receipt all the same: Outlook and Exchange say "Not read" so of a message
+// deleted unread, Thunderbird of one its reader deleted. The agent that sent
+// it (fs is the MDN's fields), the subject or the text (the notice's, read
+// for one phrase) tell.
+func readerReceipt(fs []Field, subject string, text lowered) bool {
+	_, product, _ := strings.Cut(strings.ToLower(fieldsGet(fs, "Reporting-UA")), ";")
+	for _, p := range readerUAs {
+		if strings.Contains(product, p) {
+			return true
+		}
+	}
+	subject = strings.ToLower(subject)
+	for _, p := range receiptSubjects {
+		if strings.Contains(subject, p) {
+			return true
+		}
+	}
+	return text.contains("without being read")
 }
 
 // decideRejectMDN reads a Sieve rejection: the refused recipient is the MDN's

@@ -394,10 +394,30 @@ func TestAutoReplySubjects(t *testing.T) {
 	for _, subj := range []string{"Автоматический ответ: Привет", "Automatische Antwort: Angebot", "Respuesta automática: Hola", "自动回复: 你好",
 		"Automatiskt svar: Offert", "Automatisch antwoord: Offerte", "Autoodpowiedź: Oferta", "Automatická odpověď: Nabídka",
 		"Otomatik yanıt: Teklif", "Automaattinen vastaus: Tarjous", "Frånvaro: Offert", "Fravær: Tilbud", "Poissaolo: Tarjous",
-		"Nieobecność: Oferta", "Nepřítomnost: Nabídka"} {
+		"Nieobecność: Oferta", "Nepřítomnost: Nabídka", "自动答复: 合作", "Automatski odgovor: Ponuda",
+		"Автоматична відповідь: Рахунок", "Automaatvastus: Pakkumine", "תשובה אוטומטית: הצעה",
+		"Max Mustermann ist außer Haus.", "Marie Dupont est absente du bureau."} {
 		assert.True(t, isAutoReply(nil, subj), subj)
 	}
 	assert.False(t, isAutoReply(nil, "Quarterly report"))
+}
+
+// People write of absences in their own subjects: alone, such a word tells
+// an automatic reply only in a reply's forms (leading the subject, all of it
+// or before a ":"; Notes's "NAME is out of the office."), or beside a null
+// Return-Path. The markers ("Automatic reply") count wherever they stand.
+func TestAbsenceWordsInPeoplesSubjects(t *testing.T) {
+	for _, subj := range []string{"Vacation policy 2025", "Absence request for Friday", "Re: Photos from our vacation",
+		"Out of office replies and mailing lists", "Auto: Termin beim TÜV", "Fwd: Abwesenheit im Dezember"} {
+		assert.False(t, isAutoReply(nil, subj), subj)
+	}
+	for _, subj := range []string{"Out of Office", "Out of Office: Budget", "Vacation", "Abwesend: Angebot",
+		"John Smith is out of the office.", "Out of Office AutoReply: Budget", "Automatic reply: Budget"} {
+		assert.True(t, isAutoReply(nil, subj), subj)
+	}
+	null := []Field{{Name: "Return-Path", Value: "<>"}}
+	assert.True(t, isAutoReply(null, "Auto: Ihre Anfrage"))
+	assert.True(t, isAutoReply(null, "Re: Photos from our vacation"))
 }
 
 // A part that is neither text nor a message (an image, a file) has no say
@@ -543,6 +563,167 @@ func TestSieveRejectIsABounce(t *testing.T) {
 		assert.Equal(t, KindNotBounce, b.Kind, d)
 		assert.Empty(t, b.Recipients, d)
 	}
+}
+
+// Outlook and Exchange send "Not read" for a message deleted unread with
+// the disposition of a Sieve rejection, automatic-action and deleted; so
+// does Thunderbird for a message its reader deleted. The agent, the subject
+// or the text tell such a receipt from a rejection.
+func TestDeletedUnreadReceiptIsNoBounce(t *testing.T) {
+	receipt := func(subject, text, ua string) *Bounce {
+		b, err := Parse(msg(
+			"From: Olga Brandt <olga@example.org>",
+			"To: <hr@example.com>",
+			"Subject: "+subject,
+			"MIME-Version: 1.0",
+			`Content-Type: multipart/report; report-type=disposition-notification; boundary="b1"`,
+			"",
+			"--b1",
+			"Content-Type: text/plain",
+			"",
+			text,
+			"--b1",
+			"Content-Type: message/disposition-notification",
+			"",
+			"Reporting-UA: "+ua,
+			"Final-Recipient: rfc822; olga@example.org",
+			"Disposition: automatic-action/MDN-sent-automatically; deleted",
+			"--b1--",
+		))
+		require.NoError(t, err)
+		return b
+	}
+	for _, c := range [][3]string{
+		{"Not read: Travel policy", "Your message was deleted without being read on 31 May 2024.", "mail.example.org; Microsoft Exchange Server 2016"},
+		{"Nicht gelesen: Reiserichtlinie", "Ihre Nachricht wurde ungelesen gelöscht.", "mail.example.org"},
+		{"Travel policy", "Your message was deleted without being read.", "mail.example.org"},
+		{"Return Receipt (deleted) - Travel policy", "The message was deleted.", "example.org; Mozilla Thunderbird"},
+	} {
+		b := receipt(c[0], c[1], c[2])
+		assert.Equal(t, KindNotBounce, b.Kind, c[0])
+		assert.Empty(t, b.Recipients, c[0])
+	}
+	// the same from a delivery agent, saying why, is a rejection
+	b := receipt("Rejected: Travel policy", "Your message to <olga@example.org> was automatically rejected: no mail from outside",
+		"imap.example.org; Dovecot Mail Delivery Agent")
+	assert.Equal(t, KindNDR, b.Kind)
+}
+
+// An out-of-office reply comes with a null Return-Path (RFC 3834 asks for
+// one) and may say that mail "will not be delivered": it stays an automatic
+// reply. A notice from a mail system that says it is auto-replied stays a
+// notice.
+func TestAutoReplyWithBounceWordsIsAutoReply(t *testing.T) {
+	reply := func(from, subject string) *Bounce {
+		b, err := Parse(msg(
+			"Return-Path: <>",
+			"From: "+from,
+			"To: news@example.com",
+			"Subject: "+subject,
+			"Auto-Submitted: auto-replied",
+			"",
+			"I have left the company. Messages to this address will not be delivered",
+			"to anyone; they are undeliverable from 1 May. Please write to",
+			"office@example.org instead.",
+		))
+		require.NoError(t, err)
+		return b
+	}
+	b := reply("Ian Ward <ian@example.org>", "Automatic reply: Spring news")
+	assert.Equal(t, KindAutoReply, b.Kind)
+	b = reply("MAILER-DAEMON@mail.example.org", "Returned mail")
+	assert.Equal(t, KindNDR, b.Kind)
+	// a notice's subject and text from a sender of another name
+	b = reply("Mail System <mail@example.org>", "Undelivered Mail Returned to Sender")
+	assert.Equal(t, KindNDR, b.Kind)
+
+	// a postmaster's acknowledgement: a mail system's sender and a null
+	// Return-Path, but nothing a notice says, and an auto-reply's subject
+	b, err := Parse(msg(
+		"Return-Path: <>",
+		"From: Postmaster <postmaster@example.org>",
+		"To: reporter@example.com",
+		"Subject: Automatic reply: Spam from your network",
+		"Auto-Submitted: auto-replied",
+		"",
+		"Thank you for your message to the postmaster of example.org. We read",
+		"every report and answer within two working days.",
+	))
+	require.NoError(t, err)
+	assert.Equal(t, KindAutoReply, b.Kind)
+}
+
+// A list manager's notice that a post awaits its editors says it is
+// auto-replied (Sympa's does), and is no person's automatic reply; the same
+// header on a person's message is one.
+func TestListManagerNoticeIsNoAutoReply(t *testing.T) {
+	notice := func(from string) *Bounce {
+		b, err := Parse(msg(
+			"From: "+from,
+			"To: comms@example.com",
+			"Subject: Message for list research has been forwarded to editor(s)",
+			"Auto-Submitted: auto-replied",
+			"",
+			"Your message for list research@lists.example.org has been forwarded to",
+			"the list editor(s) for approval.",
+		))
+		require.NoError(t, err)
+		return b
+	}
+	for _, from := range []string{"SYMPA <sympa@lists.example.org>", "research-request@lists.example.org",
+		"owner-research@lists.example.org", "research-owner@lists.example.org"} {
+		b := notice(from)
+		assert.Equal(t, KindNotBounce, b.Kind, from)
+		assert.Empty(t, b.Recipients, from)
+	}
+	assert.Equal(t, KindAutoReply, notice("Rita Costa <rita@example.org>").Kind)
+}
+
+// A mail system's warning that the reader's own mailbox is nearly full is
+// no bounce, though it comes from MAILER-DAEMON and speaks of quotas and
+// refused mail; a notice that names a failed recipient is one.
+func TestQuotaWarningIsNoBounce(t *testing.T) {
+	warn := func(extra ...string) *Bounce {
+		lines := append([]string{
+			"Return-Path: <>",
+			"From: MAILER-DAEMON@mail.example.com",
+			"To: hana@example.com",
+			"Subject: Quota warning",
+		}, extra...)
+		lines = append(lines, "",
+			"Your mailbox is now 95% full. Once it is over quota, incoming mail will",
+			"be refused. Please clean up your mailbox.")
+		b, err := Parse(msg(lines...))
+		require.NoError(t, err)
+		return b
+	}
+	b := warn()
+	assert.Equal(t, KindNotBounce, b.Kind)
+	assert.Empty(t, b.Recipients)
+	b = warn("X-Failed-Recipients: jan@example.org")
+	assert.Equal(t, KindNDR, b.Kind)
+}
+
+// Outlook's report on the recall of a message comes from Exchange's system
+// sender with a null Return-Path and names the recipient, and is no bounce.
+func TestRecallReportIsNoBounce(t *testing.T) {
+	b, err := Parse(msg(
+		"Return-Path: <>",
+		"From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.org>",
+		"To: eve@example.org",
+		"Subject: Message Recall Failure: Budget",
+		"",
+		"Your message",
+		"",
+		"To: bob@example.org",
+		"Subject: Budget",
+		"Sent: 4 Nov 2024 10:00",
+		"",
+		"could not be recalled: the recipient has already read it.",
+	))
+	require.NoError(t, err)
+	assert.Equal(t, KindNotBounce, b.Kind)
+	assert.Empty(t, b.Recipients)
 }
 
 // Postfix names the alias or list a recipient was expanded from: it is the

@@ -529,18 +529,73 @@ func dsnInText(f *finds) [][]Field {
 	return out
 }
 
-var autoReplySubjects = []string{
-	"auto:", "automatic reply", "auto-reply", "autoreply", "auto reply", "auto response", "autoresponse",
-	"out of office", "out of the office", "away from", "on vacation", "vacation",
-	"abwesenheit", "abwesend", "automatische antwort", "réponse automatique", "absence",
-	"fuera de la oficina", "respuesta automática", "risposta automatica", "fuori sede",
-	"resposta automática", "ausente", "автоответ", "автоматический ответ", "нет на месте", "в отпуске",
-	"自動返信", "自動応答", "不在", "自动回复", "自動回覆",
-	"automatiskt svar", "automatisk svar", "autosvar", "automaattinen vastaus", "automatisch antwoord", "afwezig",
-	"frånvaro", "fravær", "poissaolo", "nieobecność", "nepřítomnost",
+// autoReplyMarkers say in a subject that the message is an automatic reply,
+// wherever they stand in it ("Automatic reply: ...", Exchange's prefix in
+// its languages).
+var autoReplyMarkers = []string{
+	"automatic reply", "auto-reply", "autoreply", "auto reply", "auto response", "autoresponse",
+	"abwesenheitsnotiz", "automatische antwort", "réponse automatique",
+	"respuesta automática", "risposta automatica",
+	"resposta automática", "автоответ", "автоматический ответ",
+	"自動返信", "自動応答", "自动回复", "自動回覆",
+	"automatiskt svar", "automatisk svar", "autosvar", "automaattinen vastaus", "automatisch antwoord",
 	"autoodpowiedź", "automatyczna odpowiedź", "automatická odpověď", "automatická odpoveď", "otomatik yanıt",
-	"otomatik cevap", "automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "자동 회신", "자동 응답", "부재중",
-	"fora do escritório", "trả lời tự động", "balasan otomatis",
+	"otomatik cevap", "automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "자동 회신", "자동 응답",
+	"trả lời tự động", "balasan otomatis",
+	// Exchange's "Automatic reply:" in its other languages
+	"自动答复", "automatski odgovor", "samodejni odgovor", "автоматична відповідь",
+	"автоматичен отговор", "automaatvastus", "automātiskā atbilde", "automatinis atsakymas", "balasan automatik",
+	"תשובה אוטומטית", "رد تلقائي", "ตอบกลับอัตโนมัติ",
+}
+
+// absenceSubjects say that someone is away. People write them in their own
+// subjects too ("Vacation policy 2025", "Absence request for Friday", "Re:
+// Photos from our vacation"), so alone they tell an automatic reply only in
+// its forms: leading the subject, and all of it or before a ":" ("Out of
+// Office: ...", "Frånvaro: ..."), or Notes/Domino's "NAME is out of the
+// office." (the phrases that begin with a verb).
+var absenceSubjects = []string{
+	"out of office", "out of the office", "away from", "on vacation", "vacation",
+	"abwesenheit", "abwesend", "absence",
+	"fuera de la oficina", "fuori sede", "ausente", "нет на месте", "в отпуске", "不在",
+	"afwezig", "frånvaro", "fravær", "poissaolo", "nieobecność", "nepřítomnost", "부재중", "fora do escritório",
+	// Notes/Domino's "NAME is out of the office." in its languages
+	"is out of the office", "ist außer haus", "ist ausser haus", "est absent du bureau", "est absente du bureau",
+	"è fuori ufficio", "is niet op kantoor",
+}
+
+// autoReplySubjects are all the subject phrases of automatic replies: the
+// markers, the absence phrases, and Sieve's "Auto:" prefix (a German
+// "Auto: ..." is about a car). One of them counts beside a null
+// Return-Path.
+var autoReplySubjects = append(append(append([]string{}, autoReplyMarkers...), absenceSubjects...), "auto:")
+
+// autoReplySubject reports whether a lower-cased subject, by itself, says the
+// message is an automatic reply: it holds one of the autoReplyMarkers, or
+// one of the absenceSubjects in an automatic reply's form.
+func autoReplySubject(s string) bool {
+	if !autoReplySubjectMatcher.Any(s) {
+		return false
+	}
+	if autoReplyMarkerMatcher.Any(s) {
+		return true
+	}
+	s = strings.TrimSpace(s)
+	for _, p := range absenceSubjects {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			rest = strings.TrimSpace(rest)
+			if rest == "" || strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "：") {
+				return true
+			}
+		}
+		if strings.HasPrefix(p, "is ") || strings.HasPrefix(p, "ist ") || strings.HasPrefix(p, "est ") ||
+			strings.HasPrefix(p, "è ") {
+			if strings.HasSuffix(strings.TrimRight(s, ". "), p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isAutoReply reports whether the message is an automatic reply (RFC 3834 or
@@ -559,13 +614,46 @@ func isAutoReply(top []Field, subject string) bool {
 	if strings.Contains(strings.ToLower(fieldsGet(top, "Precedence")), "auto_reply") {
 		return true
 	}
-	return autoReplySubjectMatcher.Any(strings.ToLower(subject))
+	s := strings.ToLower(subject)
+	return autoReplySubject(s) || nullReturnPath(top) && autoReplySubjectMatcher.Any(s)
+}
+
+// listManagers are the names of list managers' own addresses.
+var listManagers = []string{"sympa", "listserv", "majordomo", "mailman", "ecartis", "lyris", "listproc", "smartlist"}
+
+// fromListManager reports whether the header top is that of a list
+// manager's notice about a post or a subscription (held for a moderator,
+// passed to the list's editors, welcome): such a notice may say that it is
+// auto-replied (Sympa does), and is still no person's automatic reply. Its
+// From is the manager's address, or one of a list's administrative ones
+// (foo-request, foo-owner, foo-bounces, owner-foo), or Mailman marks it
+// X-List-Administrivia.
+func fromListManager(top []Field) bool {
+	if fieldsGet(top, "X-List-Administrivia") != "" {
+		return true
+	}
+	local, _, ok := strings.Cut(addrOf(fieldsGet(top, "From")), "@")
+	if !ok {
+		return false
+	}
+	for _, m := range listManagers {
+		if local == m {
+			return true
+		}
+	}
+	for _, suffix := range []string{"-request", "-owner", "-bounces"} {
+		if strings.HasSuffix(local, suffix) {
+			return true
+		}
+	}
+	return strings.HasPrefix(local, "owner-")
 }
 
 // The subject phrase lists, each found in one pass over the lower-cased
 // subject rather than with a search per phrase.
 var (
 	autoReplySubjectMatcher = multimatch.New(autoReplySubjects)
+	autoReplyMarkerMatcher  = multimatch.New(autoReplyMarkers)
 	bounceSubjectMatcher    = multimatch.New(bounceSubjects)
 	delaySubjectMatcher     = multimatch.New(delaySubjects)
 )
@@ -639,6 +727,50 @@ func looksLikeBounce(top []Field, subject string, phrase bool, returned func() b
 		score++
 	}
 	return score >= 2 && (system > 0 || returned())
+}
+
+// autoReplyIsBounce is looksLikeBounce for a message that says it is an
+// automatic reply (isAutoReply), where a null Return-Path is a sign of a
+// notice only beside a mail system's From: RFC 3834 asks an automatic reply
+// for one, and Exchange's and Sieve's out-of-office replies from a person's
+// address have it. Such a reply's text may well say that mail to its writer
+// "will not be delivered" or "is undeliverable"; it is taken for a notice on
+// a notice's own signs only (a mail system's From, a returned message, or a
+// notice's subject and words both), and not on its sender's alone when its
+// subject says it is an automatic reply: a postmaster's acknowledgement
+// ("Automatic reply: ...") is no notice. (Many notices say they are
+// auto-replied in their header, in words the subject and phrase lists may
+// not know.)
+func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func() bool) bool {
+	if fieldsGet(top, "X-Failed-Recipients") != "" {
+		return true
+	}
+	system := fromSystem(top)
+	score := 0
+	if system {
+		score++
+		if nullReturnPath(top) {
+			score++
+		}
+	}
+	subject = strings.ToLower(subject)
+	said := 0 // of the subject and the text, how many say what a notice says
+	if bounceSubjectMatcher.Any(subject) {
+		score++
+		said++
+	}
+	if phrase {
+		score++
+		said++
+	}
+	if said == 0 && autoReplySubject(subject) && !returned() {
+		// the sender's signs alone, against a subject that says the
+		// message is an automatic reply
+		return false
+	}
+	// both the subject and the text of a notice, and a null Return-Path:
+	// a notice from a sender of another name
+	return score >= 2 && (system || said == 2 && nullReturnPath(top) || returned())
 }
 
 // systemSender reports whether the header top is that of a mail system's
