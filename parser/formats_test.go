@@ -396,7 +396,7 @@ func TestAutoReplySubjects(t *testing.T) {
 		"Otomatik yanıt: Teklif", "Automaattinen vastaus: Tarjous", "Frånvaro: Offert", "Fravær: Tilbud", "Poissaolo: Tarjous",
 		"Nieobecność: Oferta", "Nepřítomnost: Nabídka", "自动答复: 合作", "Automatski odgovor: Ponuda",
 		"Автоматична відповідь: Рахунок", "Automaatvastus: Pakkumine", "תשובה אוטומטית: הצעה",
-		"Max Mustermann ist außer Haus.", "Marie Dupont est absente du bureau."} {
+		"Max Mustermann ist außer Haus.", "Marie Dupont est absente du bureau.", "不在通知", "不在のお知らせ（12/28まで）"} {
 		assert.True(t, isAutoReply(nil, subj), subj)
 	}
 	assert.False(t, isAutoReply(nil, "Quarterly report"))

@@ -537,7 +537,7 @@ var autoReplyMarkers = []string{
 	"abwesenheitsnotiz", "automatische antwort", "réponse automatique",
 	"respuesta automática", "risposta automatica",
 	"resposta automática", "автоответ", "автоматический ответ",
-	"自動返信", "自動応答", "自动回复", "自動回覆",
+	"自動返信", "自動応答", "自动回复", "自動回覆", "不在通知", "不在のお知らせ", "不在のご連絡", "休假通知",
 	"automatiskt svar", "automatisk svar", "autosvar", "automaattinen vastaus", "automatisch antwoord",
 	"autoodpowiedź", "automatyczna odpowiedź", "automatická odpověď", "automatická odpoveď", "otomatik yanıt",
 	"otomatik cevap", "automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "자동 회신", "자동 응답",
