@@ -1168,3 +1168,30 @@ func TestAttachedNotice(t *testing.T) {
 	require.Len(t, b.Recipients, 1)
 	assert.Equal(t, "list-bounces@lists.example.org", b.Recipients[0].Address)
 }
+
+func TestHTMLCharacterReferences(t *testing.T) {
+	assert.Equal(t, "retardée <a@b> l'été « x » & &bogus; &#; É ß", stripHTML(
+		"retard&#233;e &lt;a&#64;b&gt; l&#x27;&eacute;t&#xE9; &laquo;&nbsp;x&#160;&raquo; &amp; &bogus; &#; &Eacute; &szlig;"))
+	// a notice in US-ASCII HTML spells its French letters so; its delay
+	// words must still be read
+	r := parseOne(t, msg(
+		"Return-Path: <>",
+		"From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.fr>",
+		"To: alice@example.fr",
+		"Subject: =?iso-8859-1?Q?Remise_diff=E9r=E9e=A0:_Convocation?=",
+		"X-MS-Exchange-Message-Is-Ndr:",
+		"Auto-Submitted: auto-replied",
+		"MIME-Version: 1.0",
+		`Content-Type: text/html; charset="us-ascii"`,
+		"",
+		"<html><body><p><b>La remise est retard&#233;e pour ces destinataires ou groupes&nbsp;:</b></p>",
+		`<p><a href="mailto:bob@example.org">bob@example.org</a></p>`,
+		"<p>Ce message n&#39;a pas encore &#233;t&#233; remis. Le serveur continuera &#224; essayer de le remettre.</p>",
+		"<p>Le serveur distant a retourn&#233; &#171;&nbsp;451 4.4.0 DNS query failed&nbsp;&#187;</p>",
+		"</body></html>",
+	))
+	assert.Equal(t, "bob@example.org", r.Address)
+	assert.Equal(t, "delayed", r.Action)
+	assert.Equal(t, "4.4.0", r.Status)
+	assert.Contains(t, r.Diagnostic, "pas encore été remis")
+}

@@ -3,6 +3,7 @@ package parser
 import (
 	"regexp"
 	"strings"
+	"unicode"
 	"unsafe"
 
 	"github.com/bouncer-mail/bouncer/internal/multimatch"
@@ -1011,19 +1012,81 @@ func stripHTML(h string) string {
 		}
 		out.WriteString(t[:i])
 		t = t[i:]
-		name, text := "&", "&" // an "&" that starts no entity stays
-		for _, e := range htmlEntities {
-			if strings.HasPrefix(t, e[0]) {
-				name, text = e[0], e[1]
-				break
-			}
+		if text, n := charRef(t); n > 0 {
+			out.WriteString(text)
+			t = t[n:]
+			continue
 		}
-		out.WriteString(text)
-		t = t[len(name):]
+		out.WriteByte('&') // an "&" that starts no entity stays
+		t = t[1:]
 	}
 	return out.String()
 }
 
-// htmlEntities are the entities stripHTML decodes, with their text. None is
-// the start of another.
-var htmlEntities = [...][2]string{{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&nbsp;", " "}, {"&quot;", "\""}, {"&#39;", "'"}}
+// charRef reads the character reference at the start of t ("&lt;", "&#233;",
+// "&#xE9;"): its text and its length, or a length of 0 when t starts none. A
+// no-break space is read as a space. Servers that write their HTML notices in
+// US-ASCII (Exchange among them) spell every letter beyond it so: "retard&#233;e".
+func charRef(t string) (string, int) {
+	end := strings.IndexByte(t[:min(len(t), 12)], ';')
+	if end < 3 {
+		return "", 0
+	}
+	name := t[1:end]
+	if name[0] != '#' {
+		text, ok := htmlEntities[name]
+		if !ok {
+			return "", 0
+		}
+		return text, end + 1
+	}
+	digits, base := name[1:], 10
+	if digits[0] == 'x' || digits[0] == 'X' {
+		digits, base = digits[1:], 16
+	}
+	if digits == "" {
+		return "", 0
+	}
+	v := 0
+	for k := 0; k < len(digits); k++ {
+		c, d := digits[k], 0
+		switch {
+		case c >= '0' && c <= '9':
+			d = int(c - '0')
+		case base == 16 && c >= 'a' && c <= 'f':
+			d = int(c-'a') + 10
+		case base == 16 && c >= 'A' && c <= 'F':
+			d = int(c-'A') + 10
+		default:
+			return "", 0
+		}
+		v = v*base + d
+	}
+	switch {
+	case v == 0xA0:
+		return " ", end + 1
+	case v == 0 || v > unicode.MaxRune || v >= 0xD800 && v <= 0xDFFF:
+		return "", 0
+	}
+	return string(rune(v)), end + 1
+}
+
+// htmlEntities are the named entities stripHTML decodes, with their text: the
+// markup's own, the letters of the Latin-1 languages notices are written in,
+// their quotes and dashes. The capital letters are added below.
+var htmlEntities = func() map[string]string {
+	m := map[string]string{"lt": "<", "gt": ">", "amp": "&", "nbsp": " ", "quot": "\"", "apos": "'",
+		"laquo": "«", "raquo": "»", "lsquo": "‘", "rsquo": "’", "sbquo": "‚", "ldquo": "“", "rdquo": "”",
+		"bdquo": "„", "ndash": "–", "mdash": "—", "hellip": "…", "szlig": "ß"}
+	letters := map[string]string{
+		"agrave": "à", "aacute": "á", "acirc": "â", "atilde": "ã", "auml": "ä", "aring": "å", "aelig": "æ",
+		"ccedil": "ç", "egrave": "è", "eacute": "é", "ecirc": "ê", "euml": "ë", "igrave": "ì", "iacute": "í",
+		"icirc": "î", "iuml": "ï", "ntilde": "ñ", "ograve": "ò", "oacute": "ó", "ocirc": "ô", "otilde": "õ",
+		"ouml": "ö", "oslash": "ø", "ugrave": "ù", "uacute": "ú", "ucirc": "û", "uuml": "ü", "yacute": "ý",
+		"yuml": "ÿ", "oelig": "œ"}
+	for name, text := range letters {
+		m[name] = text
+		m[strings.ToUpper(name[:1])+name[1:]] = strings.ToUpper(text)
+	}
+	return m
+}()
