@@ -1,9 +1,9 @@
 package parser
 
 import (
+	"html"
 	"regexp"
 	"strings"
-	"unicode"
 	"unsafe"
 
 	"github.com/bouncer-mail/bouncer/internal/multimatch"
@@ -999,94 +999,14 @@ func stripHTML(h string) string {
 	}
 	t := b.String()
 	if strings.IndexByte(t, '&') < 0 {
-		return t // no entity: no second copy
+		return t // no character reference: no second copy
 	}
-	// one copy, into a builder as long as the text (each entity shrinks)
-	var out strings.Builder
-	out.Grow(len(t))
-	for {
-		i := strings.IndexByte(t, '&')
-		if i < 0 {
-			out.WriteString(t)
-			break
-		}
-		out.WriteString(t[:i])
-		t = t[i:]
-		if text, n := charRef(t); n > 0 {
-			out.WriteString(text)
-			t = t[n:]
-			continue
-		}
-		out.WriteByte('&') // an "&" that starts no entity stays
-		t = t[1:]
+	// Character references, named and numeric: servers that write their
+	// HTML notices in US-ASCII (Exchange among them) spell every letter
+	// beyond it so ("retard&#233;e"). A no-break space is a space.
+	t = html.UnescapeString(t)
+	if strings.Contains(t, "\u00a0") {
+		t = strings.ReplaceAll(t, "\u00a0", " ")
 	}
-	return out.String()
+	return t
 }
-
-// charRef reads the character reference at the start of t ("&lt;", "&#233;",
-// "&#xE9;"): its text and its length, or a length of 0 when t starts none. A
-// no-break space is read as a space. Servers that write their HTML notices in
-// US-ASCII (Exchange among them) spell every letter beyond it so: "retard&#233;e".
-func charRef(t string) (string, int) {
-	end := strings.IndexByte(t[:min(len(t), 12)], ';')
-	if end < 3 {
-		return "", 0
-	}
-	name := t[1:end]
-	if name[0] != '#' {
-		text, ok := htmlEntities[name]
-		if !ok {
-			return "", 0
-		}
-		return text, end + 1
-	}
-	digits, base := name[1:], 10
-	if digits[0] == 'x' || digits[0] == 'X' {
-		digits, base = digits[1:], 16
-	}
-	if digits == "" {
-		return "", 0
-	}
-	v := 0
-	for k := 0; k < len(digits); k++ {
-		c, d := digits[k], 0
-		switch {
-		case c >= '0' && c <= '9':
-			d = int(c - '0')
-		case base == 16 && c >= 'a' && c <= 'f':
-			d = int(c-'a') + 10
-		case base == 16 && c >= 'A' && c <= 'F':
-			d = int(c-'A') + 10
-		default:
-			return "", 0
-		}
-		v = v*base + d
-	}
-	switch {
-	case v == 0xA0:
-		return " ", end + 1
-	case v == 0 || v > unicode.MaxRune || v >= 0xD800 && v <= 0xDFFF:
-		return "", 0
-	}
-	return string(rune(v)), end + 1
-}
-
-// htmlEntities are the named entities stripHTML decodes, with their text: the
-// markup's own, the letters of the Latin-1 languages notices are written in,
-// their quotes and dashes. The capital letters are added below.
-var htmlEntities = func() map[string]string {
-	m := map[string]string{"lt": "<", "gt": ">", "amp": "&", "nbsp": " ", "quot": "\"", "apos": "'",
-		"laquo": "«", "raquo": "»", "lsquo": "‘", "rsquo": "’", "sbquo": "‚", "ldquo": "“", "rdquo": "”",
-		"bdquo": "„", "ndash": "–", "mdash": "—", "hellip": "…", "szlig": "ß"}
-	letters := map[string]string{
-		"agrave": "à", "aacute": "á", "acirc": "â", "atilde": "ã", "auml": "ä", "aring": "å", "aelig": "æ",
-		"ccedil": "ç", "egrave": "è", "eacute": "é", "ecirc": "ê", "euml": "ë", "igrave": "ì", "iacute": "í",
-		"icirc": "î", "iuml": "ï", "ntilde": "ñ", "ograve": "ò", "oacute": "ó", "ocirc": "ô", "otilde": "õ",
-		"ouml": "ö", "oslash": "ø", "ugrave": "ù", "uacute": "ú", "ucirc": "û", "uuml": "ü", "yacute": "ý",
-		"yuml": "ÿ", "oelig": "œ"}
-	for name, text := range letters {
-		m[name] = text
-		m[strings.ToUpper(name[:1])+name[1:]] = strings.ToUpper(text)
-	}
-	return m
-}()
