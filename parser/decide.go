@@ -91,6 +91,15 @@ func (s *scan) decide() *Bounce {
 			}
 		}
 	}
+	if ok, relayed := deliveryReport(s.top, b.Subject, text); ok {
+		// a report of success: each recipient it names was reached
+		b.Kind, b.Decoder = KindDSN, mtaOf(s.top, found.mta)
+		if b.Recipients = s.deliveredRecipients(b, &found, relayed); len(b.Recipients) > 0 {
+			return b
+		}
+		b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
+		return b
+	}
 	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) && !readerNotice(s.top, b.Subject, text, returned) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)

@@ -1,0 +1,81 @@
+package parser
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A mail system's plain-text report that a message was delivered (or relayed
+// to a system that sends no report of its own) is no failure: each recipient
+// it names is recorded as delivered, and a report that names none gives no
+// record at all.
+func TestDeliveredNotice(t *testing.T) {
+	for name, c := range map[string]struct {
+		msg    string
+		addrs  []string
+		action string
+	}{
+		"exchange delivered": {"From: postmaster@corp.example.com\nTo: alice@corp.example.com\nReturn-Path: <>\n" +
+			"Subject: Delivered: Quarterly report\n\n" +
+			"Your message has been delivered to the following recipients:\n\nbob@example.com (bob@example.com)\n\nSubject: Quarterly report\n",
+			[]string{"bob@example.com"}, "delivered"},
+		"exchange relayed": {"From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example.com>\n" +
+			"To: alice@corp.example.com\nSubject: Relayed: Budget\n\n" +
+			"Delivery to these recipients or groups is complete, but no delivery notification was sent by the destination server:\n\n" +
+			"carol@example.net (carol@example.net) <mailto:carol@example.net>\n\nSubject: Budget\n",
+			[]string{"carol@example.net"}, "relayed"},
+		"exchange complete": {"From: postmaster@corp.example.com\nTo: alice@corp.example.com\nSubject: Delivered: Budget\n\n" +
+			"Delivery to these recipients or groups is complete:\n\ndave@example.net (dave@example.net)\nerin@example.org\n\nSubject: Budget\n",
+			[]string{"dave@example.net", "erin@example.org"}, "delivered"},
+		"mailer-daemon": {"From: MAILER-DAEMON@mx.example.com (Mail Delivery System)\nTo: alice@example.com\nReturn-Path: <>\n" +
+			"Subject: Successful Mail Delivery Report\n\n" +
+			"This is the mail system at host mx.example.com.\n\n" +
+			"Your message was successfully delivered to the destination(s)\nlisted below.\n\n" +
+			"<frank@example.org>: delivery via mx.example.org[192.0.2.9]:25: 250 2.0.0 Ok: queued as 4B1C2\n",
+			[]string{"frank@example.org"}, "delivered"},
+		"exchange 2003 names only": {"From: System Administrator <postmaster@corp.example.com>\nTo: alice@corp.example.com\n" +
+			"Return-Path: <>\nSubject: Delivered: Minutes\n\n" +
+			"Your message\n\n  To:      Grace Hopper\n  Subject: Minutes\n  Sent:    Mon, 1 Jun 2020 10:00:00 +0000\n\n" +
+			"was delivered to the following recipient(s):\n\n      Grace Hopper on Mon, 1 Jun 2020 10:00:05 +0000\n",
+			nil, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := Parse([]byte(c.msg))
+			require.NoError(t, err)
+			var got []string
+			for _, r := range b.Recipients {
+				got = append(got, r.Address)
+				assert.Equal(t, c.action, r.Action, r.Address)
+				if r.Status != "" {
+					assert.Equal(t, byte('2'), r.Status[0], r.Address)
+				}
+			}
+			assert.Equal(t, c.addrs, got)
+			if c.addrs == nil {
+				assert.Equal(t, KindNotBounce, b.Kind)
+			} else {
+				assert.Equal(t, KindDSN, b.Kind)
+			}
+		})
+	}
+}
+
+// A notice that reports a failure keeps it, whatever it says of the
+// recipients it did reach.
+func TestDeliveredNoticeWithFailure(t *testing.T) {
+	msg := "From: MAILER-DAEMON@mx.example.com\nTo: alice@example.com\nReturn-Path: <>\n" +
+		"Subject: Undelivered Mail Returned to Sender\n\n" +
+		"Your message was delivered to the following recipients:\n\nbob@example.com\n\n" +
+		"Delivery to the following recipients failed permanently:\n\nhank@example.net\n    550 5.1.1 User unknown\n"
+	b, err := Parse([]byte(msg))
+	require.NoError(t, err)
+	var failed []string
+	for _, r := range b.Recipients {
+		if r.Action == "failed" {
+			failed = append(failed, r.Address)
+		}
+	}
+	assert.Contains(t, failed, "hank@example.net")
+}
