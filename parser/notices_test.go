@@ -79,3 +79,35 @@ func TestDeliveredNoticeWithFailure(t *testing.T) {
 	}
 	assert.Contains(t, failed, "hank@example.net")
 }
+
+// Exchange writes a recipient it could only wrap as an IMCEA address of type
+// SMTP: the SMTP address with its bytes beyond a few written "+XX" (hex),
+// then "@" and Exchange's own domain. Such a recipient is the address it
+// encodes. An IMCEAEX address encodes an X.500 name, no address: it stays as
+// written.
+func TestIMCEASMTPAddress(t *testing.T) {
+	dsn := "From: postmaster@corp.example.com\nTo: alice@corp.example.com\nSubject: Undeliverable: Budget\n" +
+		"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n" +
+		"--b\nContent-Type: text/plain\n\nDelivery has failed to these recipients or groups:\n\n" +
+		"IMCEASMTP-john+2Bsales+40example+2Ecom@corp.example.com\n\n" +
+		"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mail.corp.example.com\n\n" +
+		"Final-Recipient: rfc822; IMCEASMTP-john+2Bsales+40example+2Ecom@corp.example.com\nAction: failed\n" +
+		"Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 RESOLVER.ADR.RecipNotFound; not found\n\n" +
+		"Final-Recipient: rfc822; IMCEAEX-_O=CORP_OU=EXCHANGE+20ADMINISTRATIVE+20GROUP_CN=RECIPIENTS_CN=bob@corp.example.com\n" +
+		"Action: failed\nStatus: 5.1.1\n\n--b--\n"
+	b, err := Parse([]byte(dsn))
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 2)
+	assert.Equal(t, "john+sales@example.com", b.Recipients[0].Address)
+	assert.Equal(t, "imceaex-_o=corp_ou=exchange+20administrative+20group_cn=recipients_cn=bob@corp.example.com",
+		b.Recipients[1].Address)
+
+	notice := "From: MAILER-DAEMON@mx.corp.example.com\nTo: alice@corp.example.com\nReturn-Path: <>\n" +
+		"Subject: Undeliverable: Budget\n\nYour message could not be delivered to the following recipients:\n\n" +
+		"<IMCEASMTP-Mary+2EJones+40Example+2Eorg@corp.example.com>: 550 5.1.1 User unknown\n"
+	b, err = Parse([]byte(notice))
+	require.NoError(t, err)
+	require.Len(t, b.Recipients, 1)
+	assert.Equal(t, "mary.jones@example.org", b.Recipients[0].Address)
+	assert.Equal(t, "550", b.Recipients[0].ReplyCode)
+}

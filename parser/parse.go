@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -875,7 +876,44 @@ func normAddr(a string) string {
 		}
 	}
 	a = strings.Trim(a, "<>\"'`()[],;:. ")
+	if len(a) > len(imceaSMTP) && hasPrefixFold(a, 0, imceaSMTP) {
+		a = unwrapIMCEA(a)
+	}
 	return strings.ToLower(a)
+}
+
+// imceaSMTP starts an address Exchange made of an SMTP address it could
+// only wrap (an IMCEA address of type SMTP): "IMCEASMTP-", the address with
+// "@", "." and the other bytes it may not write as they are spelled "+XX"
+// (the byte's value in hex), then "@" and Exchange's own domain.
+const imceaSMTP = "imceasmtp-"
+
+// unwrapIMCEA returns the SMTP address an IMCEASMTP address a encodes, or a
+// as it is when it encodes no address.
+func unwrapIMCEA(a string) string {
+	at := strings.LastIndexByte(a, '@')
+	if at < 0 {
+		return a
+	}
+	enc := a[len(imceaSMTP):at]
+	var b strings.Builder
+	b.Grow(len(enc))
+	for i := 0; i < len(enc); i++ {
+		c := enc[i]
+		if c == '+' && i+2 < len(enc) {
+			if v, err := strconv.ParseUint(enc[i+1:i+3], 16, 8); err == nil {
+				c = byte(v)
+				i += 2
+			}
+		}
+		b.WriteByte(c)
+	}
+	d := b.String()
+	k := strings.LastIndexByte(d, '@')
+	if k <= 0 || !plausibleAddr(strings.ToLower(d)) || strings.ContainsAny(d, " \t\n<>\"") || !utf8.ValidString(d) {
+		return a
+	}
+	return d
 }
 
 func (s *scan) buildOriginal() Original {
