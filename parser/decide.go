@@ -100,7 +100,8 @@ func (s *scan) decide() *Bounce {
 		b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
 		return b
 	}
-	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) && !readerNotice(s.top, b.Subject, text, returned) {
+	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) && !readerNotice(s.top, b.Subject, text, returned) &&
+		!challengeRequest(s.top, text) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)
 		b.Recipients = s.freeText(b, &found)

@@ -111,3 +111,57 @@ func TestIMCEASMTPAddress(t *testing.T) {
 	assert.Equal(t, "mary.jones@example.org", b.Recipients[0].Address)
 	assert.Equal(t, "550", b.Recipients[0].ReplyCode)
 }
+
+// A challenge-response system's request that the sender confirm (SpamArrest,
+// Boxbe, TMDA and the like) is no failure: the message waits for that
+// confirmation. Such requests come with a null Return-Path, often without an
+// Auto-Submitted field, and say that the message "will not be delivered
+// until" the sender confirms. A real notice that speaks of whitelists or of
+// verification, and gives a server's answer, stays one.
+func TestChallengeResponse(t *testing.T) {
+	for name, msg := range map[string]string{
+		"confirm human": "From: \"Anna Berg\" <anna@example.org>\nTo: news@example.com\nReturn-Path: <>\n" +
+			"Subject: Re: April offers\n\n" +
+			"Hello,\n\nanna@example.org protects her mailbox from junk mail. Your message will not be delivered\n" +
+			"until you confirm that you are a human and not an automated sender. Please click the link below:\n\n" +
+			"  https://confirm.example.net/c/8f3a9c21d0b4\n\nYou have to do this only once.\n",
+		"approved senders": "From: bob@example.org\nTo: news@example.com\nReturn-Path: <>\n" +
+			"Subject: Re: Your invoice [verification required]\n\n" +
+			"I apologize for this automatic reply to your email.\n\nTo control spam, I now allow incoming messages only from\n" +
+			"senders I have approved beforehand. Your message could not be delivered to my inbox yet.\n\n" +
+			"If you would like to be added to my list of approved senders, please fill out the short request\n" +
+			"form (see link below). Once I approve you, I will receive your original message in my inbox.\n\n" +
+			"https://www.example.net/verify?id=4471882\n",
+		"reply to confirm": "From: Carol Diaz <carol@example.org>\nTo: news@example.com\nReturn-Path: <>\n" +
+			"Subject: Re: Meeting notes (confirmation required)\n\n" +
+			"This is an automated challenge. Your message to carol@example.org was not delivered: it is held\n" +
+			"pending your confirmation. To confirm that you are a person, simply reply to this message.\n" +
+			"Once confirmed, your message will be released and delivered, and you will be added to the whitelist.\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := Parse([]byte(msg))
+			require.NoError(t, err)
+			assert.Equal(t, KindNotBounce, b.Kind)
+			assert.Empty(t, b.Recipients)
+		})
+	}
+	for name, msg := range map[string]string{
+		"whitelist block": "From: Mail Gateway <gateway@mx.example.net>\nTo: news@example.com\nReturn-Path: <>\n" +
+			"Subject: Undeliverable: April offers\n\nYour message could not be delivered to dave@example.net.\n\n" +
+			"554 5.7.1 Your server is not on our whitelist. Once you confirm your identity at\n" +
+			"https://portal.example.net/verify you may be added to the list of approved senders.\n",
+		"sender verify": "From: MAILER-DAEMON@mx.example.net\nTo: news@example.com\nReturn-Path: <>\n" +
+			"Subject: Mail delivery failed: returning message to sender\n\n" +
+			"This message was created automatically by mail delivery software.\n\n" +
+			"A message that you sent could not be delivered to one or more of its recipients.\n\n" +
+			"  erin@example.net\n    SMTP error from remote mail server after RCPT TO:<erin@example.net>:\n" +
+			"    550 5.7.1 Sender verify failed: please confirm your address at https://example.net/verify\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := Parse([]byte(msg))
+			require.NoError(t, err)
+			require.NotEmpty(t, b.Recipients)
+			assert.Equal(t, "failed", b.Recipients[0].Action)
+		})
+	}
+}
