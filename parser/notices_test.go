@@ -165,3 +165,37 @@ func TestChallengeResponse(t *testing.T) {
 		})
 	}
 }
+
+// A person's reply to an automatic reply, or a forward of one, has the
+// automatic reply's subject behind a reply or forward prefix ("RE:
+// Automatic reply: ...", "AW: Abwesenheitsnotiz: ..."): it is a person's
+// message, unless its header says it is automatic.
+func TestReplyToAutoReply(t *testing.T) {
+	for _, subj := range []string{"RE: Automatic reply: Budget", "AW: Abwesenheitsnotiz: Angebot", "Re: Out of Office: Budget",
+		"Fwd: Automatic reply: Budget", "SV: Automatiskt svar: Offert", "Antw: Automatisch antwoord: Offerte",
+		"R: Risposta automatica: Offerta", "RV: Respuesta automática: Hola", "WG: Automatische Antwort: Angebot",
+		"TR: Réponse automatique : Offre", "Re: Re: Automatic reply: Budget", "RE[2]: Automatic reply: Budget",
+		"VS: Automaattinen vastaus: Tarjous", "Re : Réponse automatique : Offre", "回复: 自动回复: 你好"} {
+		assert.False(t, isAutoReply(nil, subj), subj)
+		msg := "From: Jane Roe <jane@example.org>\nTo: news@example.com\nSubject: " + subj + "\n\n" +
+			"Thanks, I will wait for Bob to be back. Your message will not be delivered to him until Monday.\n"
+		b, err := Parse([]byte(msg))
+		require.NoError(t, err)
+		assert.Equal(t, KindNotBounce, b.Kind, subj)
+	}
+	// the header says the message is automatic
+	for _, top := range [][]Field{
+		{{Name: "Auto-Submitted", Value: "auto-generated"}},
+		{{Name: "X-Autoreply", Value: "yes"}},
+		{{Name: "X-Autorespond", Value: "Out of office"}},
+		{{Name: "Precedence", Value: "auto_reply"}},
+		{{Name: "X-Auto-Response-Suppress", Value: "DR, OOF, AutoReply"}},
+		{{Name: "X-Auto-Response-Suppress", Value: "All"}},
+	} {
+		assert.True(t, isAutoReply(top, "RE: Automatic reply: Budget"), "%v", top)
+	}
+	assert.False(t, isAutoReply([]Field{{Name: "Auto-Submitted", Value: "no"}}, "RE: Automatic reply: Budget"))
+	// the marker first: an automatic reply to a reply
+	assert.True(t, isAutoReply(nil, "Automatic reply: RE: Budget"))
+	assert.True(t, isAutoReply(nil, "Abwesenheitsnotiz: AW: Angebot"))
+}

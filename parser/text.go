@@ -4,6 +4,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/bouncer-mail/bouncer/internal/multimatch"
@@ -616,7 +617,69 @@ func isAutoReply(top []Field, subject string) bool {
 		return true
 	}
 	s := strings.ToLower(subject)
+	if rest, ok := cutReplyPrefixes(s); ok {
+		// a reply to an automatic reply, or its forward: a person's
+		// message, unless its header says otherwise
+		return automaticHeader(top) && autoReplySubjectMatcher.Any(rest)
+	}
 	return autoReplySubject(s) || nullReturnPath(top) && autoReplySubjectMatcher.Any(s)
+}
+
+// replyPrefixes are the prefixes, lower-cased, that mail clients put before
+// the subject of a reply or a forward, in their languages.
+var replyPrefixes = []string{"re", "aw", "antw", "antwort", "sv", "vs", "r", "rv", "res", "ref", "rif", "odp",
+	"odg", "atb", "ynt", "vá", "rép", "réf", "fwd", "fw", "wg", "tr", "enc", "i", "vl", "fs", "vb", "doorst",
+	"pd", "trs", "πρθ", "σχετ", "回复", "回覆", "答复", "转发", "轉寄", "返信", "転送", "답장", "전달"}
+
+// cutReplyPrefixes removes the reply and forward prefixes that open the
+// lower-cased subject s ("re: ", "aw: ", "fwd: ", "re[2]: ", "re : "), and
+// reports whether there was one.
+func cutReplyPrefixes(s string) (rest string, ok bool) {
+	rest = s
+	for {
+		t := strings.TrimLeft(rest, " \t")
+		i := strings.IndexAny(t, ":：")
+		if i <= 0 || i > 12 {
+			return rest, ok
+		}
+		word := strings.TrimRight(t[:i], " ")
+		if k := strings.IndexAny(word, "[("); k > 0 && (word[len(word)-1] == ']' || word[len(word)-1] == ')') {
+			word = word[:k] // a count: "re[2]", "aw(3)"
+		}
+		known := false
+		for _, p := range replyPrefixes {
+			if word == p {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return rest, ok
+		}
+		_, n := utf8.DecodeRuneInString(t[i:])
+		rest, ok = t[i+n:], true
+	}
+}
+
+// automaticHeader reports whether the header top says its message is
+// automatic: an Auto-Submitted field other than "no", the fields of
+// autoresponders, Precedence "auto_reply", an X-Auto-Response-Suppress that
+// Exchange sets on its own automatic messages (OOF or All), or a null
+// Return-Path, which no person's message has.
+func automaticHeader(top []Field) bool {
+	if as := strings.TrimSpace(strings.ToLower(fieldsGet(top, "Auto-Submitted"))); as != "" && !strings.HasPrefix(as, "no") {
+		return true
+	}
+	if fieldsGet(top, "X-Autoreply") != "" || fieldsGet(top, "X-Autorespond") != "" || fieldsGet(top, "X-Autoresponder") != "" {
+		return true
+	}
+	if strings.Contains(strings.ToLower(fieldsGet(top, "Precedence")), "auto_reply") {
+		return true
+	}
+	if v := strings.ToLower(fieldsGet(top, "X-Auto-Response-Suppress")); strings.Contains(v, "oof") || strings.Contains(v, "all") {
+		return true
+	}
+	return nullReturnPath(top)
 }
 
 // listManagers are the names of list managers' own addresses.
