@@ -199,3 +199,52 @@ func TestReplyToAutoReply(t *testing.T) {
 	assert.True(t, isAutoReply(nil, "Automatic reply: RE: Budget"))
 	assert.True(t, isAutoReply(nil, "Abwesenheitsnotiz: AW: Angebot"))
 }
+
+// An address whose local part is a quoted string (RFC 5322, section 3.4.1)
+// is found in a notice's text, and reported as written, quotes and all,
+// lower-cased. Quotes around a whole address are still no part of it.
+func TestQuotedLocalPart(t *testing.T) {
+	for name, c := range map[string]struct{ msg, addr, reply string }{
+		"postfix": {"From: MAILER-DAEMON@mx.example.com (Mail Delivery System)\nTo: news@example.com\nReturn-Path: <>\n" +
+			"Subject: Undelivered Mail Returned to Sender\n\nThis is the mail system at host mx.example.com.\n\n" +
+			"I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n" +
+			"<\"John Doe\"@Example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1 User\n    unknown (in reply to RCPT TO command)\n",
+			`"john doe"@example.org`, "550"},
+		"exim": {"From: Mail Delivery System <Mailer-Daemon@mx.example.com>\nTo: news@example.com\n" +
+			"Subject: Mail delivery failed: returning message to sender\n\n" +
+			"This message was created automatically by mail delivery software.\n\n" +
+			"A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n" +
+			"  \"j.smith\"@example.org\n    host mx.example.org [192.0.2.1]\n    SMTP error from remote mail server after RCPT TO:<\"j.smith\"@example.org>:\n" +
+			"    552 5.2.2 Mailbox full\n",
+			`"j.smith"@example.org`, "552"},
+		"quoted whole": {"From: MAILER-DAEMON@mx.example.com\nTo: news@example.com\nReturn-Path: <>\nSubject: failure notice\n\n" +
+			"Your message could not be delivered to \"bob@example.net\".\nRemote host said: 550 5.1.1 No such user\n",
+			"bob@example.net", "550"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := Parse([]byte(c.msg))
+			require.NoError(t, err)
+			require.Len(t, b.Recipients, 1, "%+v", b.Recipients)
+			assert.Equal(t, c.addr, b.Recipients[0].Address)
+			assert.Equal(t, c.reply, b.Recipients[0].ReplyCode)
+			assert.NotContains(t, b.Recipients[0].Diagnostic, c.addr+" ", "the address's own line is no part of the reason")
+		})
+	}
+	for in, want := range map[string]string{
+		`"john doe"@example.org`: `"john doe"@example.org`, `<"J.Smith"@Example.org>`: `"j.smith"@example.org`,
+		`"a\"b"@example.org,`: `"a\"b"@example.org`, `"bob@example.com"`: "bob@example.com",
+		`'bob@example.com'`: "bob@example.com", `<bob@example.com>:`: "bob@example.com",
+	} {
+		assert.Equal(t, want, normAddr(in), in)
+	}
+	for in, want := range map[string]string{
+		`to "john doe"@example.org now`: `"john doe"@example.org`, `<"a\"b"@example.org>`: `"a\"b"@example.org`,
+		`"x" and y@example.org`: "y@example.org", `"bob@example.com" <bob@example.com>`: "bob@example.com",
+	} {
+		i, j := addrIndex(in)
+		if assert.True(t, i >= 0, in) {
+			assert.Equal(t, want, in[i:j], in)
+		}
+		checkAddrIndex(t, in)
+	}
+}

@@ -875,11 +875,56 @@ func normAddr(a string) string {
 			a = a[i:j]
 		}
 	}
+	if q, ok := quotedLocalAddr(a); ok {
+		return strings.ToLower(q)
+	}
 	a = strings.Trim(a, "<>\"'`()[],;:. ")
 	if len(a) > len(imceaSMTP) && hasPrefixFold(a, 0, imceaSMTP) {
 		a = unwrapIMCEA(a)
 	}
 	return strings.ToLower(a)
+}
+
+// quotedLocalAddr returns the address a holds when its local part is a
+// quoted string ("john doe"@example.org, RFC 5322 section 3.4.1), as it is
+// written, without what surrounds it (brackets, punctuation); ok is false
+// for any other a.
+func quotedLocalAddr(a string) (string, bool) {
+	j := strings.LastIndex(a, "\"@")
+	if j <= 0 {
+		return "", false
+	}
+	t := strings.TrimLeft(a[:j+1], "<>'`()[],;:. ")
+	if len(t) < 3 || t[0] != '"' {
+		return "", false
+	}
+	// the quoted string: no quote inside but one after a backslash
+	for i := 1; i < len(t)-1; i++ {
+		switch t[i] {
+		case '\\':
+			i++
+		case '"', '\r', '\n':
+			return "", false
+		}
+	}
+	if len(t) >= 3 && t[len(t)-2] == '\\' && !evenBackslashes(t[1:len(t)-1]) {
+		return "", false // the last quote is escaped
+	}
+	dom := strings.TrimRight(a[j+2:], "<>\"'`()[],;:. ")
+	if dom == "" || strings.ContainsAny(dom, "\" \t@") {
+		return "", false
+	}
+	return t + "@" + dom, true
+}
+
+// evenBackslashes reports whether s ends in an even run of backslashes
+// (none included).
+func evenBackslashes(s string) bool {
+	n := 0
+	for n < len(s) && s[len(s)-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 0
 }
 
 // imceaSMTP starts an address Exchange made of an SMTP address it could

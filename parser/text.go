@@ -12,7 +12,9 @@ import (
 
 var (
 	// an e-mail address
-	addrRe = regexp.MustCompile(`[\p{L}\p{N}!#$%&'*+/=?^_{|}~.\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
+	// (its local part a dot-atom's characters, or a quoted string, RFC
+	// 5322 section 3.4.1, on one line)
+	addrRe = regexp.MustCompile(`(?:"(?:[^"\\\r\n]|\\[^\r\n])+"|[\p{L}\p{N}!#$%&'*+/=?^_{|}~.\-]+)@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
 )
 
 // validReply holds the SMTP reply codes servers send for a failure or a
