@@ -74,10 +74,11 @@ func deliveryReport(top []Field, subject string, t lowered) (ok, relayed bool) {
 	if fieldsGet(top, "X-Failed-Recipients") != "" || !systemSender(top) {
 		return false, false
 	}
-	s := strings.TrimSpace(strings.ToLower(subject))
+	// (the subject lowered only when it is not ASCII: no copy of most)
+	s := searchForm(strings.TrimSpace(subject))
 	bySubject := false
 	for _, p := range deliverySubjects {
-		if strings.HasPrefix(s, p) {
+		if hasPrefixFold(s, 0, p) {
 			bySubject = true
 			relayed = p == "relayed:"
 			break

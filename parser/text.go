@@ -764,6 +764,8 @@ var bouncePhrases = []string{
 
 var bouncePhraseMatcher = multimatch.NewFold(bouncePhrases)
 
+var bounceSenderMatcher = multimatch.NewFold(bounceSenders)
+
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report. phrase is whether the text has one of the
 // bouncePhrases; returned reports whether it carries a copy of an original
@@ -845,7 +847,12 @@ func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func()
 func systemSender(top []Field) bool { return fromSystem(top) || nullReturnPath(top) }
 
 func fromSystem(top []Field) bool {
-	from := strings.ToLower(fieldsGet(top, "From"))
+	from := fieldsGet(top, "From")
+	if isASCII(from) {
+		// no lower-cased copy: it is asked several times of a message
+		return bounceSenderMatcher.Any(from)
+	}
+	from = strings.ToLower(from)
 	for _, p := range bounceSenders {
 		if strings.Contains(from, p) {
 			return true
