@@ -91,7 +91,7 @@ func (s *scan) decide() *Bounce {
 			}
 		}
 	}
-	if ok, relayed := deliveryReport(s.top, b.Subject, text); ok {
+	if ok, relayed := deliveryReport(s.top, b.Subject, &found); ok {
 		// a report of success: each recipient it names was reached
 		b.Kind, b.Decoder = KindDSN, mtaOf(s.top, found.mta)
 		if b.Recipients = s.deliveredRecipients(b, &found, relayed); len(b.Recipients) > 0 {

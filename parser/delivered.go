@@ -67,10 +67,11 @@ const deliveryOpening = 1500
 
 // deliveryReport reports whether a message from a mail system (top is its
 // header) is a plain-text report that the message it speaks of was
-// delivered or relayed: its subject or the opening of its text (t) says so,
-// and nothing in it speaks of a failure or a delay. relayed is whether it
-// says the message was relayed rather than delivered.
-func deliveryReport(top []Field, subject string, t lowered) (ok, relayed bool) {
+// delivered or relayed: its subject or the opening of its report text (of
+// f) says so, and nothing in it speaks of a failure or a delay. relayed is
+// whether it says the message was relayed rather than delivered.
+func deliveryReport(top []Field, subject string, f *finds) (ok, relayed bool) {
+	t := f.text
 	if fieldsGet(top, "X-Failed-Recipients") != "" || !systemSender(top) {
 		return false, false
 	}
@@ -85,12 +86,12 @@ func deliveryReport(top []Field, subject string, t lowered) (ok, relayed bool) {
 		}
 	}
 	bySubject = bySubject || deliverySubjectMatcher.Any(s)
+	if !bySubject && !f.deliverySaid() {
+		return false, false
+	}
 	opening := t.search()
 	if len(opening) > deliveryOpening {
 		opening = opening[:deliveryOpening]
-	}
-	if !bySubject && !deliveryPhraseMatcher.Any(opening) {
-		return false, false
 	}
 	if failurePhraseMatcher.Any(t.search()) || hasDelayPhrase(t.t) {
 		return false, false

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -246,5 +247,23 @@ func TestQuotedLocalPart(t *testing.T) {
 			assert.Equal(t, want, in[i:j], in)
 		}
 		checkAddrIndex(t, in)
+	}
+}
+
+// The one scan of an ASCII text finds the words of a report of delivery in
+// its opening as a search of their own does.
+func TestDeliverySaidAgrees(t *testing.T) {
+	pad := strings.Repeat("x ", deliveryOpening/2)
+	for _, text := range []string{"", "Your message was delivered to the following recipients:\n",
+		"Delivery to these recipients or groups is complete\n", pad + "was delivered to the following\n",
+		"Hello\n" + pad[:deliveryOpening-40] + "successfully delivered to bob\n", "undeliverable\n",
+		"Delivery to these recipients or groups is complete\n----- Original message -----\nx\n"} {
+		f := findPhrases(lowerText(text))
+		require.True(t, f.scanned)
+		opening := f.text.search()
+		if len(opening) > deliveryOpening {
+			opening = opening[:deliveryOpening]
+		}
+		assert.Equal(t, deliveryPhraseMatcher.Any(opening), f.deliverySaid(), "%.60q", text)
 	}
 }

@@ -890,14 +890,17 @@ func normAddr(a string) string {
 // written, without what surrounds it (brackets, punctuation); ok is false
 // for any other a.
 func quotedLocalAddr(a string) (string, bool) {
-	j := strings.LastIndex(a, "\"@")
-	if j <= 0 {
-		return "", false
-	}
-	t := strings.TrimLeft(a[:j+1], "<>'`()[],;:. ")
+	// the address opens with a quote, after what surrounds it: the one
+	// test most addresses are put to
+	t := strings.TrimLeft(a, "<>'`()[],;:. ")
 	if len(t) < 3 || t[0] != '"' {
 		return "", false
 	}
+	j := strings.LastIndex(t, "\"@")
+	if j <= 0 {
+		return "", false
+	}
+	a, t = t, t[:j+1]
 	// the quoted string: no quote inside but one after a backslash
 	for i := 1; i < len(t)-1; i++ {
 		switch t[i] {

@@ -266,8 +266,8 @@ const finalRecipientField = "final-recipient:"
 
 // extraPhrases are the phrases that decide looks for in the report text
 // besides those findPhrases reads: the commandPatterns, the
-// listRejectPhrases, the reportingHosts and finalRecipientField, in this
-// order. On ASCII text the scan of findPhrases finds them too, which spares
+// listRejectPhrases, the reportingHosts, finalRecipientField and the
+// deliveryPhrases, in this order. On ASCII text the scan of findPhrases finds them too, which spares
 // a search of the text for each.
 var extraPhrases = func() []string {
 	var ps []string
@@ -276,12 +276,13 @@ var extraPhrases = func() []string {
 	}
 	ps = append(ps, listRejectPhrases...)
 	ps = append(ps, reportingHosts[:]...)
-	return append(ps, finalRecipientField)
+	ps = append(ps, finalRecipientField)
+	return append(ps, deliveryPhrases...)
 }()
 
 // textEndsRoom is the room findPhrases gives Ends on its stack: twice the
 // phrases of textMatcher, or more (a test checks).
-const textEndsRoom = 320
+const textEndsRoom = 360
 
 // finds is what the phrase tables find in the text of a message.
 type finds struct {
@@ -298,6 +299,9 @@ type finds struct {
 	listAt   int                      // the first of the listRejectPhrases present (in their order)
 	reportAt [len(reportingHosts)]int // each of the reportingHosts
 	finalAt  int                      // finalRecipientField
+	// where the first of the deliveryPhrases to occur starts, when it
+	// is within deliveryOpening, else -1
+	deliveryAt int
 }
 
 // findPhrases looks for the original markers in all, and for the MTA
@@ -377,7 +381,27 @@ func findPhrases(all lowered) finds {
 	}
 	ends = ends[len(reportingHosts):]
 	f.finalAt = at(0, finalRecipientField)
+	ends = ends[1:]
+	f.deliveryAt = -1
+	for k, p := range deliveryPhrases {
+		if i := at(k, p); i >= 0 && i < deliveryOpening && (f.deliveryAt < 0 || i < f.deliveryAt) {
+			f.deliveryAt = i
+		}
+	}
 	return f
+}
+
+// deliverySaid reports whether the opening of the report text (its first
+// deliveryOpening bytes) has one of the deliveryPhrases.
+func (f *finds) deliverySaid() bool {
+	if f.scanned {
+		return f.deliveryAt >= 0
+	}
+	opening := f.text.search()
+	if len(opening) > deliveryOpening {
+		opening = opening[:deliveryOpening]
+	}
+	return deliveryPhraseMatcher.Any(opening)
 }
 
 // hasCommand reports whether the report text names an SMTP command: has
