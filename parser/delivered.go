@@ -54,7 +54,13 @@ var failurePhrases = func() []string {
 		"will be retried", "delayed", "fehlgeschlagen", "échec", "error de entrega")
 }()
 
+// failureSubjects say in a subject, besides the failurePhrases, that a
+// delivery did not succeed.
+var failureSubjects = []string{"unsuccessful", "not successful", "failure", "error", "warning", "returned", "bounce",
+	"nicht zustellbar", "unzustellbar", "non remis", "échec"}
+
 var (
+	failureSubjectMatcher  = multimatch.NewFold(failureSubjects)
 	deliverySubjectMatcher = multimatch.NewFold(deliverySubjectPhrases)
 	deliveryPhraseMatcher  = multimatch.NewFold(deliveryPhrases)
 	relayPhraseMatcher     = multimatch.NewFold(relayPhrases)
@@ -85,8 +91,16 @@ func deliveryReport(top []Field, subject string, f *finds) (ok, relayed bool) {
 			break
 		}
 	}
+	if failurePhraseMatcher.Any(s) || failureSubjectMatcher.Any(s) {
+		// "Unsuccessful delivery", "Delivery failure": a failure's subject
+		return false, false
+	}
 	bySubject = bySubject || deliverySubjectMatcher.Any(s)
 	if !bySubject && !f.deliverySaid() {
+		return false, false
+	}
+	if reply, status := textCodes(t.t); failureCode(reply) || failureCode(status) {
+		// a server's refusal quoted: a failure, whatever else it says
 		return false, false
 	}
 	opening := t.search()

@@ -79,6 +79,21 @@ func TestDeliveredNoticeWithFailure(t *testing.T) {
 		}
 	}
 	assert.Contains(t, failed, "hank@example.net")
+
+	// a subject that says the delivery was unsuccessful, and a server's
+	// refusal, are a failure's
+	for _, msg := range []string{
+		"From: MAILER-DAEMON@mx.example.com\nTo: alice@example.com\nReturn-Path: <>\nSubject: Unsuccessful delivery\n\n" +
+			"Your message to ivan@example.net:\n    552 mailbox unavailable\n",
+		"From: postmaster@mx.example.com\nTo: alice@example.com\nReturn-Path: <>\nSubject: Delivered: Budget\n\n" +
+			"Your message was successfully delivered to the destination listed below, except:\n\nivan@example.net: 552 5.2.2 over quota\n",
+	} {
+		b, err = Parse([]byte(msg))
+		require.NoError(t, err)
+		require.Len(t, b.Recipients, 1)
+		assert.Equal(t, "ivan@example.net", b.Recipients[0].Address)
+		assert.Equal(t, "failed", b.Recipients[0].Action)
+	}
 }
 
 // Exchange writes a recipient it could only wrap as an IMCEA address of type
