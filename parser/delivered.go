@@ -91,12 +91,11 @@ func deliveryReport(top []Field, subject string, f *finds) (ok, relayed bool) {
 			break
 		}
 	}
-	if failurePhraseMatcher.Any(s) || failureSubjectMatcher.Any(s) {
-		// "Unsuccessful delivery", "Delivery failure": a failure's subject
+	if !bySubject && !f.deliverySaid() && !deliverySubjectMatcher.Any(s) {
 		return false, false
 	}
-	bySubject = bySubject || deliverySubjectMatcher.Any(s)
-	if !bySubject && !f.deliverySaid() {
+	if failurePhraseMatcher.Any(s) || failureSubjectMatcher.Any(s) {
+		// "Unsuccessful delivery", "Delivery failure": a failure's subject
 		return false, false
 	}
 	if reply, status := textCodes(t.t); failureCode(reply) || failureCode(status) {
