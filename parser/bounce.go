@@ -15,7 +15,7 @@ type Kind string
 
 // The kinds of message the parser recognises.
 const (
-	KindDSN       Kind = "dsn"        // RFC 3464 / RFC 6533 delivery status notification
+	KindDSN       Kind = "dsn"        // RFC 3464 / RFC 6533 delivery status notification, or a plain-text report of delivery
 	KindNDR       Kind = "ndr"        // free-text non-delivery report
 	KindFeedback  Kind = "feedback"   // RFC 5965 ARF feedback report
 	KindAutoReply Kind = "auto-reply" // RFC 3834 automatic reply, out-of-office

@@ -286,8 +286,11 @@ func isAddrDomainByte(c byte) bool {
 // addrIndex returns the bounds of the first address in s, as
 // addrRe.FindStringIndex does, or -1, -1.
 func addrIndex(s string) (int, int) {
-	if !isASCII(s) {
-		// letters and digits beyond ASCII: leave them to the regexp
+	if !isASCII(s) || strings.Contains(s, "\"@") {
+		// letters and digits beyond ASCII, or maybe a quoted local
+		// part ("john doe"@example.org), whose quoted string may hold
+		// an "@" or start before another address: leave them to the
+		// regexp
 		if loc := addrRe.FindStringIndex(s); loc != nil {
 			return unglueBounds(s, loc[0], loc[1])
 		}

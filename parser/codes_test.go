@@ -214,7 +214,7 @@ func TestAddrIndexMatchesPattern(t *testing.T) {
 	for _, c := range cases {
 		checkAddrIndex(t, c)
 	}
-	alpha := []string{"a", "Z", "0", "@", ".", "-", "+", " ", "<", ">", ":", "_", "!", "é", "(", "ab@cd.ef"}
+	alpha := []string{"a", "Z", "0", "@", ".", "-", "+", " ", "<", ">", ":", "_", "!", "é", "(", "ab@cd.ef", "\"", "\\", "\"@"}
 	rng := rand.New(rand.NewSource(3))
 	for n := 0; n < 50000; n++ {
 		var b strings.Builder

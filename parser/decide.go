@@ -91,7 +91,17 @@ func (s *scan) decide() *Bounce {
 			}
 		}
 	}
-	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) && !readerNotice(s.top, b.Subject, text, returned) {
+	if ok, relayed := deliveryReport(s.top, b.Subject, &found); ok {
+		// a report of success: each recipient it names was reached
+		b.Kind, b.Decoder = KindDSN, mtaOf(s.top, found.mta)
+		if b.Recipients = s.deliveredRecipients(b, &found, relayed); len(b.Recipients) > 0 {
+			return b
+		}
+		b.Kind, b.Decoder, b.Recipients = KindNotBounce, "", nil
+		return b
+	}
+	if looksLikeBounce(s.top, b.Subject, found.bounce, returned) && !readerNotice(s.top, b.Subject, text, returned) &&
+		!challengeRequest(s.top, text) {
 		b.Kind = KindNDR
 		b.Decoder = mtaOf(s.top, found.mta)
 		b.Recipients = s.freeText(b, &found)

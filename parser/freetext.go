@@ -482,7 +482,8 @@ func (s *scan) freeText(b *Bounce, f *finds) []Recipient {
 func cleanBlock(blk, addr string) string {
 	line0, rest, _ := strings.Cut(blk, "\n")
 	first := toLower(strings.Trim(strings.TrimSpace(line0), "<>:\"' "))
-	if first == addr {
+	if first == addr || addr != "" && addr[0] == '"' && toLower(strings.Trim(strings.TrimSpace(line0), "<>:' ")) == addr {
+		// (an address whose local part is quoted keeps its quotes)
 		return foldSpace(rest)
 	}
 	if r, ok := strings.CutPrefix(strings.TrimLeft(toLower(line0), " \t<"), addr); ok {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -874,8 +875,93 @@ func normAddr(a string) string {
 			a = a[i:j]
 		}
 	}
+	if q, ok := quotedLocalAddr(a); ok {
+		return strings.ToLower(q)
+	}
 	a = strings.Trim(a, "<>\"'`()[],;:. ")
+	if len(a) > len(imceaSMTP) && hasPrefixFold(a, 0, imceaSMTP) {
+		a = unwrapIMCEA(a)
+	}
 	return strings.ToLower(a)
+}
+
+// quotedLocalAddr returns the address a holds when its local part is a
+// quoted string ("john doe"@example.org, RFC 5322 section 3.4.1), as it is
+// written, without what surrounds it (brackets, punctuation); ok is false
+// for any other a.
+func quotedLocalAddr(a string) (string, bool) {
+	// the address opens with a quote, after what surrounds it: the one
+	// test most addresses are put to
+	t := strings.TrimLeft(a, "<>'`()[],;:. ")
+	if len(t) < 3 || t[0] != '"' {
+		return "", false
+	}
+	j := strings.LastIndex(t, "\"@")
+	if j <= 0 {
+		return "", false
+	}
+	a, t = t, t[:j+1]
+	// the quoted string: no quote inside but one after a backslash
+	for i := 1; i < len(t)-1; i++ {
+		switch t[i] {
+		case '\\':
+			i++
+		case '"', '\r', '\n':
+			return "", false
+		}
+	}
+	if len(t) >= 3 && t[len(t)-2] == '\\' && !evenBackslashes(t[1:len(t)-1]) {
+		return "", false // the last quote is escaped
+	}
+	dom := strings.TrimRight(a[j+2:], "<>\"'`()[],;:. ")
+	if dom == "" || strings.ContainsAny(dom, "\" \t@") {
+		return "", false
+	}
+	return t + "@" + dom, true
+}
+
+// evenBackslashes reports whether s ends in an even run of backslashes
+// (none included).
+func evenBackslashes(s string) bool {
+	n := 0
+	for n < len(s) && s[len(s)-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 0
+}
+
+// imceaSMTP starts an address Exchange made of an SMTP address it could
+// only wrap (an IMCEA address of type SMTP): "IMCEASMTP-", the address with
+// "@", "." and the other bytes it may not write as they are spelled "+XX"
+// (the byte's value in hex), then "@" and Exchange's own domain.
+const imceaSMTP = "imceasmtp-"
+
+// unwrapIMCEA returns the SMTP address an IMCEASMTP address a encodes, or a
+// as it is when it encodes no address.
+func unwrapIMCEA(a string) string {
+	at := strings.LastIndexByte(a, '@')
+	if at < 0 {
+		return a
+	}
+	enc := a[len(imceaSMTP):at]
+	var b strings.Builder
+	b.Grow(len(enc))
+	for i := 0; i < len(enc); i++ {
+		c := enc[i]
+		if c == '+' && i+2 < len(enc) {
+			if v, err := strconv.ParseUint(enc[i+1:i+3], 16, 8); err == nil {
+				c = byte(v)
+				i += 2
+			}
+		}
+		b.WriteByte(c)
+	}
+	d := b.String()
+	k := strings.LastIndexByte(d, '@')
+	if k <= 0 || !plausibleAddr(strings.ToLower(d)) || strings.ContainsAny(d, " \t\n<>\"") || !utf8.ValidString(d) {
+		return a
+	}
+	return d
 }
 
 func (s *scan) buildOriginal() Original {

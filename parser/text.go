@@ -4,6 +4,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/bouncer-mail/bouncer/internal/multimatch"
@@ -11,7 +12,9 @@ import (
 
 var (
 	// an e-mail address
-	addrRe = regexp.MustCompile(`[\p{L}\p{N}!#$%&'*+/=?^_{|}~.\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
+	// (its local part a dot-atom's characters, or a quoted string, RFC
+	// 5322 section 3.4.1, on one line)
+	addrRe = regexp.MustCompile(`(?:"(?:[^"\\\r\n]|\\[^\r\n])+"|[\p{L}\p{N}!#$%&'*+/=?^_{|}~.\-]+)@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
 )
 
 // validReply holds the SMTP reply codes servers send for a failure or a
@@ -263,8 +266,8 @@ const finalRecipientField = "final-recipient:"
 
 // extraPhrases are the phrases that decide looks for in the report text
 // besides those findPhrases reads: the commandPatterns, the
-// listRejectPhrases, the reportingHosts and finalRecipientField, in this
-// order. On ASCII text the scan of findPhrases finds them too, which spares
+// listRejectPhrases, the reportingHosts, finalRecipientField and the
+// deliveryPhrases, in this order. On ASCII text the scan of findPhrases finds them too, which spares
 // a search of the text for each.
 var extraPhrases = func() []string {
 	var ps []string
@@ -273,12 +276,13 @@ var extraPhrases = func() []string {
 	}
 	ps = append(ps, listRejectPhrases...)
 	ps = append(ps, reportingHosts[:]...)
-	return append(ps, finalRecipientField)
+	ps = append(ps, finalRecipientField)
+	return append(ps, deliveryPhrases...)
 }()
 
 // textEndsRoom is the room findPhrases gives Ends on its stack: twice the
 // phrases of textMatcher, or more (a test checks).
-const textEndsRoom = 320
+const textEndsRoom = 360
 
 // finds is what the phrase tables find in the text of a message.
 type finds struct {
@@ -295,6 +299,9 @@ type finds struct {
 	listAt   int                      // the first of the listRejectPhrases present (in their order)
 	reportAt [len(reportingHosts)]int // each of the reportingHosts
 	finalAt  int                      // finalRecipientField
+	// where the first of the deliveryPhrases to occur starts, when it
+	// is within deliveryOpening, else -1
+	deliveryAt int
 }
 
 // findPhrases looks for the original markers in all, and for the MTA
@@ -374,7 +381,27 @@ func findPhrases(all lowered) finds {
 	}
 	ends = ends[len(reportingHosts):]
 	f.finalAt = at(0, finalRecipientField)
+	ends = ends[1:]
+	f.deliveryAt = -1
+	for k, p := range deliveryPhrases {
+		if i := at(k, p); i >= 0 && i < deliveryOpening && (f.deliveryAt < 0 || i < f.deliveryAt) {
+			f.deliveryAt = i
+		}
+	}
 	return f
+}
+
+// deliverySaid reports whether the opening of the report text (its first
+// deliveryOpening bytes) has one of the deliveryPhrases.
+func (f *finds) deliverySaid() bool {
+	if f.scanned {
+		return f.deliveryAt >= 0
+	}
+	opening := f.text.search()
+	if len(opening) > deliveryOpening {
+		opening = opening[:deliveryOpening]
+	}
+	return deliveryPhraseMatcher.Any(opening)
 }
 
 // hasCommand reports whether the report text names an SMTP command: has
@@ -616,7 +643,69 @@ func isAutoReply(top []Field, subject string) bool {
 		return true
 	}
 	s := strings.ToLower(subject)
+	if rest, ok := cutReplyPrefixes(s); ok {
+		// a reply to an automatic reply, or its forward: a person's
+		// message, unless its header says otherwise
+		return automaticHeader(top) && autoReplySubjectMatcher.Any(rest)
+	}
 	return autoReplySubject(s) || nullReturnPath(top) && autoReplySubjectMatcher.Any(s)
+}
+
+// replyPrefixes are the prefixes, lower-cased, that mail clients put before
+// the subject of a reply or a forward, in their languages.
+var replyPrefixes = []string{"re", "aw", "antw", "antwort", "sv", "vs", "r", "rv", "res", "ref", "rif", "odp",
+	"odg", "atb", "ynt", "vá", "rép", "réf", "fwd", "fw", "wg", "tr", "enc", "i", "vl", "fs", "vb", "doorst",
+	"pd", "trs", "πρθ", "σχετ", "回复", "回覆", "答复", "转发", "轉寄", "返信", "転送", "답장", "전달"}
+
+// cutReplyPrefixes removes the reply and forward prefixes that open the
+// lower-cased subject s ("re: ", "aw: ", "fwd: ", "re[2]: ", "re : "), and
+// reports whether there was one.
+func cutReplyPrefixes(s string) (rest string, ok bool) {
+	rest = s
+	for {
+		t := strings.TrimLeft(rest, " \t")
+		i := strings.IndexAny(t, ":：")
+		if i <= 0 || i > 12 {
+			return rest, ok
+		}
+		word := strings.TrimRight(t[:i], " ")
+		if k := strings.IndexAny(word, "[("); k > 0 && (word[len(word)-1] == ']' || word[len(word)-1] == ')') {
+			word = word[:k] // a count: "re[2]", "aw(3)"
+		}
+		known := false
+		for _, p := range replyPrefixes {
+			if word == p {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return rest, ok
+		}
+		_, n := utf8.DecodeRuneInString(t[i:])
+		rest, ok = t[i+n:], true
+	}
+}
+
+// automaticHeader reports whether the header top says its message is
+// automatic: an Auto-Submitted field other than "no", the fields of
+// autoresponders, Precedence "auto_reply", an X-Auto-Response-Suppress that
+// Exchange sets on its own automatic messages (OOF or All), or a null
+// Return-Path, which no person's message has.
+func automaticHeader(top []Field) bool {
+	if as := strings.TrimSpace(strings.ToLower(fieldsGet(top, "Auto-Submitted"))); as != "" && !strings.HasPrefix(as, "no") {
+		return true
+	}
+	if fieldsGet(top, "X-Autoreply") != "" || fieldsGet(top, "X-Autorespond") != "" || fieldsGet(top, "X-Autoresponder") != "" {
+		return true
+	}
+	if strings.Contains(strings.ToLower(fieldsGet(top, "Precedence")), "auto_reply") {
+		return true
+	}
+	if v := strings.ToLower(fieldsGet(top, "X-Auto-Response-Suppress")); strings.Contains(v, "oof") || strings.Contains(v, "all") {
+		return true
+	}
+	return nullReturnPath(top)
 }
 
 // listManagers are the names of list managers' own addresses.
@@ -699,6 +788,8 @@ var bouncePhrases = []string{
 
 var bouncePhraseMatcher = multimatch.NewFold(bouncePhrases)
 
+var bounceSenderMatcher = multimatch.NewFold(bounceSenders)
+
 // looksLikeBounce reports whether a message without a delivery-status part
 // reads like a non-delivery report. phrase is whether the text has one of the
 // bouncePhrases; returned reports whether it carries a copy of an original
@@ -780,7 +871,12 @@ func autoReplyIsBounce(top []Field, subject string, phrase bool, returned func()
 func systemSender(top []Field) bool { return fromSystem(top) || nullReturnPath(top) }
 
 func fromSystem(top []Field) bool {
-	from := strings.ToLower(fieldsGet(top, "From"))
+	from := fieldsGet(top, "From")
+	if isASCII(from) {
+		// no lower-cased copy: it is asked several times of a message
+		return bounceSenderMatcher.Any(from)
+	}
+	from = strings.ToLower(from)
 	for _, p := range bounceSenders {
 		if strings.Contains(from, p) {
 			return true
