@@ -12,7 +12,10 @@
 // load per byte.
 package multimatch
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // A Matcher finds the phrases it was built from. The id of a phrase is its
 // index in the list given to New. A Matcher is safe for concurrent use.
@@ -65,7 +68,7 @@ func build(phrases []string, mode int) *Matcher {
 	m := &Matcher{phrases: phrases, lens: make([]int, len(phrases))}
 	var used [256]bool
 	in := make([]bool, len(phrases)) // the phrases in the automaton
-	maxStates := 1                   // the root and a state per byte of a phrase
+	var kept []string
 	for id, p := range phrases {
 		if p == "" {
 			panic("multimatch: empty phrase")
@@ -75,7 +78,7 @@ func build(phrases []string, mode int) *Matcher {
 			continue
 		}
 		in[id] = true
-		maxStates += len(p)
+		kept = append(kept, p)
 		m.maxLen = max(m.maxLen, len(p))
 		for i := 0; i < len(p); i++ {
 			used[p[i]] = true
@@ -96,13 +99,13 @@ func build(phrases []string, mode int) *Matcher {
 	m.recip = (1<<32 + uint64(nc) - 1) / uint64(nc)
 
 	// The trie, with goto transitions in the table (-1: none yet), states
-	// not premultiplied while building. The table has room for the most
-	// states the phrases can make, so that it is never copied as it grows
-	// (a list of phrases in many scripts makes a table of megabytes); the
-	// pages of the room left unused are never written.
-	delta := make([]int32, 0, maxStates*nc)
-	m.out = make([][]int32, 0, maxStates)
-	m.depth = make([]int32, 0, maxStates)
+	// not premultiplied while building. The table is made once at its
+	// size, never copied as it grows: a list of phrases in many scripts
+	// makes one of megabytes.
+	states := trieStates(kept)
+	delta := make([]int32, 0, states*nc)
+	m.out = make([][]int32, 0, states)
+	m.depth = make([]int32, 0, states)
 	newState := func() int32 {
 		n := len(delta)
 		delta = delta[:n+nc]
@@ -170,13 +173,26 @@ func build(phrases []string, mode int) *Matcher {
 		}
 		delta[i] = v
 	}
-	// The table, in memory for the life of the program, without the room
-	// the phrases' common prefixes left unused: the collector counts it.
-	if cap(delta)-len(delta) > len(delta)/8 {
-		delta = append([]int32(nil), delta...)
-	}
 	m.delta = delta
 	return m
+}
+
+// trieStates returns the number of states of the trie of the phrases: the
+// root and one per distinct prefix. Sorted, each phrase adds the bytes it
+// does not share with the one before it.
+func trieStates(phrases []string) int {
+	sorted := slices.Clone(phrases)
+	slices.Sort(sorted)
+	n, prev := 1, ""
+	for _, p := range sorted {
+		common := 0
+		for common < len(p) && common < len(prev) && p[common] == prev[common] {
+			common++
+		}
+		n += len(p) - common
+		prev = p
+	}
+	return n
 }
 
 // classOrder lists every byte value once, those most frequent in mail text

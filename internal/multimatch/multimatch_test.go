@@ -357,3 +357,26 @@ func TestSplitAgainstFull(t *testing.T) {
 		}
 	}
 }
+
+// The table is made at the size of the trie: trieStates counts its states.
+func TestTrieStates(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for round := 0; round < 500; round++ {
+		var phrases []string
+		for k := rng.Intn(12) + 1; k > 0; k-- {
+			phrases = append(phrases, randWord(rng, "abc é", rng.Intn(6)+1))
+		}
+		prefixes := map[string]bool{"": true}
+		for _, p := range phrases {
+			for i := 1; i <= len(p); i++ {
+				prefixes[p[:i]] = true
+			}
+		}
+		if got := trieStates(phrases); got != len(prefixes) {
+			t.Fatalf("trieStates(%q) = %d, want %d", phrases, got, len(prefixes))
+		}
+		if m := New(phrases); len(m.out) != len(prefixes) || cap(m.delta) != len(m.delta) {
+			t.Fatalf("New(%q): %d states, table of %d for %d", phrases, len(m.out), cap(m.delta), len(m.delta))
+		}
+	}
+}
