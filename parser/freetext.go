@@ -430,15 +430,15 @@ func (s *scan) freeText(b *Bounce, f *finds) []Recipient {
 	var out []Recipient
 	for _, a := range order {
 		blk, ok := blocks[a]
-		diag := ""
+		diag, cut := "", "" // cut: diag without its set phrases, once made
 		if ok {
 			diag = cleanBlock(blk, a)
-			if onlyPunct(cutBoilerplate(diag)) {
+			if cut = cutBoilerplate(diag); onlyPunct(cut) {
 				// the lines after the address are the notice's
 				// closing words (InterMail's "Please reply to
 				// <postmaster> if you feel this message to be in
 				// error"), not about it: the reason is elsewhere
-				diag = ""
+				diag, cut = "", ""
 			}
 		}
 		if diag == "" {
@@ -450,11 +450,15 @@ func (s *scan) freeText(b *Bounce, f *finds) []Recipient {
 			// the lines are the whole report, it gives none either.)
 			if rc, st := textCodes(diag); rc == "" && st == "" {
 				if rc, st = textCodes(wholeText()); rc != "" || st != "" {
-					diag = wholeText()
+					diag, cut = wholeText(), ""
 				}
 			}
 		}
-		diag = stripBoilerplate(diag)
+		if cut != "" {
+			diag = cut // stripBoilerplate's result: not all set phrases
+		} else {
+			diag = stripBoilerplate(diag)
+		}
 		if len(diag) > 2000 {
 			diag = diag[:2000]
 		}
