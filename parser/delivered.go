@@ -106,7 +106,7 @@ func deliveryReport(top []Field, subject string, f *finds) (ok, relayed bool) {
 	if len(opening) > deliveryOpening {
 		opening = opening[:deliveryOpening]
 	}
-	if failurePhraseMatcher.Any(t.search()) || hasDelayPhrase(t.t) {
+	if l := t.search(); failurePhraseMatcher.Any(l) || delayPhraseMatcher.Any(l) {
 		return false, false
 	}
 	return true, relayed || relayPhraseMatcher.Any(opening)
